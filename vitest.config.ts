@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "runner-instrumentation/test/**/*.test.ts"],
+    // Each infra test file evaluates the Pulumi program under mocks; keep them in separate
+    // workers so one file's module state never leaks into another's.
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
