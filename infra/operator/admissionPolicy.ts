@@ -1,0 +1,258 @@
+// Decides the runner pod patch for `operatorIntegration: admission-policy`.
+//
+// Pure: plain Kubernetes objects in, nothing created, no I/O. The component that registers them
+// with Pulumi only wires; the tests evaluate the CEL carried by these very objects.
+//
+// What the patch does: on CREATE of a runner pod in a managed project namespace, add
+//   envFrom: [{secretRef: {name: langfuse-keys, optional: true}},
+//             {configMapRef: {name: langfuse-config, optional: true}}]
+// to the runner container only, keeping whatever envFrom entries the operator already set.
+//
+// Why JSONPatch and not ApplyConfiguration: `Container.envFrom` is `+listType=atomic` in core/v1,
+// and Kubernetes refuses apply configurations that modify atomic lists (an atomic list can only
+// be replaced whole, which could drop entries the operator set). A JSON Patch `add` to
+// `/spec/containers/<i>/envFrom/-` appends without touching existing entries, so the expression
+// computes the runner container's index and appends only the entries that are missing.
+
+/** The versions of `admissionregistration.k8s.io` that serve MutatingAdmissionPolicy. */
+export type AdmissionPolicyApiVersion = "v1" | "v1beta1";
+
+export interface RunnerPatchSettings {
+  /**
+   * Version of `admissionregistration.k8s.io` to declare the policy with: `v1` (GA, Kubernetes
+   * 1.36+) or `v1beta1` (Kubernetes 1.34/1.35 with the MutatingAdmissionPolicy feature gate and
+   * `--runtime-config=admissionregistration.k8s.io/v1beta1=true`).
+   */
+  apiVersion: AdmissionPolicyApiVersion;
+  /** Name of the runner container in session pods (the only container that is patched). */
+  runnerContainer: string;
+  /** Name of the Secret with the Langfuse key pair in each project namespace (`langfuse-keys`). */
+  keysSecretName: string;
+  /** Name of the ConfigMap with the Langfuse endpoint and flags in each project namespace (`langfuse-config`). */
+  configMapName: string;
+  /** Name of the (cluster-scoped) MutatingAdmissionPolicy; its binding carries the same name. */
+  policyName: string;
+  /** Extra labels for both objects' metadata (for example the program's managed-by labels). */
+  labels?: Record<string, string>;
+}
+
+/** Namespaces the operator handles carry this label; the policy touches no other namespace. */
+export const MANAGED_NAMESPACE_LABELS: Readonly<Record<string, string>> = { "ambient-code.io/managed": "true" };
+
+/**
+ * Label of runner pods. The operator puts it on bare runner Pods (newer operators) and on the pod
+ * template of its runner Jobs (older operators), so the Pods a Job creates carry it too.
+ */
+export const RUNNER_POD_LABELS: Readonly<Record<string, string>> = { app: "ambient-code-runner" };
+
+/** A named CEL expression, as used in `spec.variables` and `spec.matchConditions`. */
+export interface NamedExpression {
+  name: string;
+  expression: string;
+}
+
+/** `spec.matchConstraints` / `spec.matchResources` (admissionregistration MatchResources). */
+export interface MatchResources {
+  namespaceSelector: { matchLabels: Record<string, string> };
+  objectSelector: { matchLabels: Record<string, string> };
+  resourceRules: Array<{
+    apiGroups: string[];
+    apiVersions: string[];
+    operations: string[];
+    resources: string[];
+  }>;
+  matchPolicy: "Equivalent" | "Exact";
+}
+
+export interface Mutation {
+  patchType: "JSONPatch";
+  jsonPatch: { expression: string };
+}
+
+export interface ObjectMeta {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface MutatingAdmissionPolicyManifest {
+  apiVersion: `admissionregistration.k8s.io/${AdmissionPolicyApiVersion}`;
+  kind: "MutatingAdmissionPolicy";
+  metadata: ObjectMeta;
+  spec: {
+    matchConstraints: MatchResources;
+    matchConditions: NamedExpression[];
+    variables: NamedExpression[];
+    mutations: Mutation[];
+    failurePolicy: "Ignore" | "Fail";
+    reinvocationPolicy: "Never" | "IfNeeded";
+  };
+}
+
+export interface MutatingAdmissionPolicyBindingManifest {
+  apiVersion: `admissionregistration.k8s.io/${AdmissionPolicyApiVersion}`;
+  kind: "MutatingAdmissionPolicyBinding";
+  metadata: ObjectMeta;
+  spec: {
+    policyName: string;
+    matchResources: MatchResources;
+  };
+}
+
+// Container names are DNS-1123 labels; Secret and ConfigMap names are DNS-1123 subdomains. Both
+// character sets need no escaping inside a CEL string literal, which is what lets the names be
+// spliced into the expressions below with JSON.stringify.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function checkName(what: string, value: string, pattern: RegExp, limit: number): void {
+  if (value.length > limit || !pattern.test(value)) {
+    throw new Error(
+      `admission policy: ${what} is ${JSON.stringify(value)}: use a lowercase Kubernetes name ` +
+        `(letters, digits, '-'${pattern === DNS_SUBDOMAIN ? ", '.'" : ""}; at most ${limit} characters).`,
+    );
+  }
+}
+
+function checkSettings(s: RunnerPatchSettings): void {
+  if (s.apiVersion !== "v1" && s.apiVersion !== "v1beta1") {
+    throw new Error(
+      `admission policy: apiVersion is ${JSON.stringify(s.apiVersion)}: use "v1" (Kubernetes 1.36+) ` +
+        `or "v1beta1" (1.34/1.35 with the MutatingAdmissionPolicy feature gate).`,
+    );
+  }
+  checkName("runnerContainer", s.runnerContainer, DNS_LABEL, 63);
+  checkName("keysSecretName", s.keysSecretName, DNS_SUBDOMAIN, 253);
+  checkName("configMapName", s.configMapName, DNS_SUBDOMAIN, 253);
+  checkName("policyName", s.policyName, DNS_SUBDOMAIN, 253);
+}
+
+const lit = (s: string): string => JSON.stringify(s);
+
+// Kubernetes names the CEL type of a field after its path from the root object; list items take
+// the type of their list field: `Object.spec.containers.envFrom` is one envFrom entry.
+const ENV_FROM = "Object.spec.containers.envFrom";
+
+/** CEL building one `envFrom` entry that references the keys Secret, optionally. */
+function secretEntry(s: RunnerPatchSettings): string {
+  return `${ENV_FROM}{secretRef: ${ENV_FROM}.secretRef{name: ${lit(s.keysSecretName)}, optional: true}}`;
+}
+
+/** CEL building one `envFrom` entry that references the config ConfigMap, optionally. */
+function configMapEntry(s: RunnerPatchSettings): string {
+  return `${ENV_FROM}{configMapRef: ${ENV_FROM}.configMapRef{name: ${lit(s.configMapName)}, optional: true}}`;
+}
+
+/**
+ * `spec.matchConditions`: mutate only pods that have the runner container. Evaluated before the
+ * variables and the mutation, so those may assume the container exists.
+ */
+export function runnerPatchMatchConditions(s: RunnerPatchSettings): NamedExpression[] {
+  checkSettings(s);
+  return [
+    {
+      name: "has-runner-container",
+      expression: `object.spec.containers.exists(c, c.name == ${lit(s.runnerContainer)})`,
+    },
+  ];
+}
+
+/**
+ * `spec.variables`, in order (a variable may use the ones before it as `variables.<name>`).
+ * `indexOf` on a list is the Kubernetes CEL list library's (first index, -1 when absent).
+ */
+export function runnerPatchVariables(s: RunnerPatchSettings): NamedExpression[] {
+  checkSettings(s);
+  return [
+    { name: "runnerIndex", expression: `object.spec.containers.map(c, c.name).indexOf(${lit(s.runnerContainer)})` },
+    { name: "runner", expression: `object.spec.containers[variables.runnerIndex]` },
+    { name: "runnerPath", expression: `"/spec/containers/" + string(variables.runnerIndex)` },
+    { name: "hasEnvFrom", expression: `has(variables.runner.envFrom)` },
+    {
+      name: "hasKeysSecret",
+      expression:
+        `has(variables.runner.envFrom) && variables.runner.envFrom.exists(e, ` +
+        `has(e.secretRef) && e.secretRef.name == ${lit(s.keysSecretName)})`,
+    },
+    {
+      name: "hasConfigMap",
+      expression:
+        `has(variables.runner.envFrom) && variables.runner.envFrom.exists(e, ` +
+        `has(e.configMapRef) && e.configMapRef.name == ${lit(s.configMapName)})`,
+    },
+  ];
+}
+
+/**
+ * The JSONPatch mutation's expression. It returns:
+ * - no envFrom on the runner container: one `add` creating the field with both entries;
+ * - otherwise one `add .../envFrom/-` (append) per entry not already present (same kind + name),
+ *   so existing entries stay first and unchanged, and a second run returns `[]` (idempotent).
+ */
+export function runnerPatchExpression(s: RunnerPatchSettings): string {
+  checkSettings(s);
+  const keys = secretEntry(s);
+  const config = configMapEntry(s);
+  return [
+    `!variables.hasEnvFrom`,
+    `  ? [JSONPatch{op: "add", path: variables.runnerPath + "/envFrom", value: [${keys}, ${config}]}]`,
+    `  : (variables.hasKeysSecret ? [] : [JSONPatch{op: "add", path: variables.runnerPath + "/envFrom/-", value: ${keys}}])`,
+    `    + (variables.hasConfigMap ? [] : [JSONPatch{op: "add", path: variables.runnerPath + "/envFrom/-", value: ${config}}])`,
+  ].join("\n");
+}
+
+/**
+ * What the policy and its binding match: CREATE of core/v1 pods labelled app=ambient-code-runner
+ * in namespaces labelled ambient-code.io/managed=true. Matching pods (not Jobs) covers both
+ * operator generations: bare runner Pods, and the Pods the Job controller creates from a runner
+ * Job's template (they carry the template's labels and are admitted as pod CREATEs too).
+ */
+function runnerPodMatch(): MatchResources {
+  return {
+    namespaceSelector: { matchLabels: { ...MANAGED_NAMESPACE_LABELS } },
+    objectSelector: { matchLabels: { ...RUNNER_POD_LABELS } },
+    resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }],
+    matchPolicy: "Equivalent",
+  };
+}
+
+function metadata(s: RunnerPatchSettings): ObjectMeta {
+  return {
+    name: s.policyName,
+    labels: { ...(s.labels ?? {}), "app.kubernetes.io/component": "runner-pod-patch" },
+  };
+}
+
+/** The MutatingAdmissionPolicy that adds the Langfuse envFrom entries to the runner container. */
+export function admissionPolicyManifest(s: RunnerPatchSettings): MutatingAdmissionPolicyManifest {
+  checkSettings(s);
+  return {
+    apiVersion: `admissionregistration.k8s.io/${s.apiVersion}`,
+    kind: "MutatingAdmissionPolicy",
+    metadata: metadata(s),
+    spec: {
+      matchConstraints: runnerPodMatch(),
+      matchConditions: runnerPatchMatchConditions(s),
+      variables: runnerPatchVariables(s),
+      mutations: [{ patchType: "JSONPatch", jsonPatch: { expression: runnerPatchExpression(s) } }],
+      // Never block a session: if the policy cannot run, the pod is admitted untraced.
+      failurePolicy: "Ignore",
+      // The mutation is idempotent, so re-running it after later mutators is safe, and puts the
+      // entries back should another mutator have replaced the runner's envFrom.
+      reinvocationPolicy: "IfNeeded",
+    },
+  };
+}
+
+/** The binding that activates the policy (no params) for the same runner pods. */
+export function admissionPolicyBindingManifest(s: RunnerPatchSettings): MutatingAdmissionPolicyBindingManifest {
+  checkSettings(s);
+  return {
+    apiVersion: `admissionregistration.k8s.io/${s.apiVersion}`,
+    kind: "MutatingAdmissionPolicyBinding",
+    metadata: metadata(s),
+    spec: {
+      policyName: s.policyName,
+      matchResources: runnerPodMatch(),
+    },
+  };
+}
