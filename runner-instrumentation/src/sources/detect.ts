@@ -1,0 +1,20 @@
+import type { JsonRecord } from "./jsonLines";
+
+export type CaptureKind = "transcript" | "stream-json";
+
+const TRANSCRIPT_ONLY_TYPES = new Set(["summary", "file-history-snapshot", "progress"]);
+
+/**
+ * Saved transcripts chain their lines (`parentUuid`, `isSidechain`, camel-case `sessionId`);
+ * stream-json lines carry snake-case `session_id` and none of those.
+ */
+export function detectCaptureKind(records: JsonRecord[]): CaptureKind {
+  for (const { value } of records.slice(0, 50)) {
+    if (typeof value !== "object" || value === null) continue;
+    const o = value as Record<string, unknown>;
+    if ("parentUuid" in o || "isSidechain" in o || "sessionId" in o) return "transcript";
+    if (typeof o.type === "string" && TRANSCRIPT_ONLY_TYPES.has(o.type)) return "transcript";
+    if ("session_id" in o) return "stream-json";
+  }
+  return "stream-json";
+}
