@@ -1,0 +1,260 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** The Pulumi project name: every setting lives under `ambient-langfuse:`. */
+export const PROJECT = "ambient-langfuse";
+
+export const PLATFORMS = ["kind", "openshift"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** Keys accepted under `existingSecrets`, each replacing one generated internal secret. */
+export const EXISTING_SECRET_KEYS = [
+  "salt",
+  "encryptionKey",
+  "nextauthSecret",
+  "postgresPassword",
+  "clickhousePassword",
+  "redisPassword",
+  "s3User",
+  "s3Password",
+] as const;
+export type ExistingSecretKey = (typeof EXISTING_SECRET_KEYS)[number];
+
+/** The validated settings of one stack. */
+export interface Settings {
+  /** Where the stack runs: decides exposure and security contexts (see platform.ts). */
+  platform: Platform;
+  /** Namespace that holds Langfuse and its internal Secret. */
+  namespace: string;
+  /** Exact version of the `langfuse` chart. */
+  chartVersion: string;
+  /** Host name users reach Langfuse at; NextAuth's URL is derived from it. */
+  hostname: string;
+  /** Ingress class for the web service on kind. */
+  ingressClassName: string;
+  /** Email of the admin user created by Langfuse's headless initialisation. */
+  adminEmail: string;
+  /** Name of the organisation created by headless initialisation. */
+  organizationName: string;
+  /** Name of the project created by headless initialisation. */
+  projectName: string;
+  /** Bumping it regenerates the NextAuth secret (and logs every user out); nothing else. */
+  nextauthSecretVersion: number;
+  /** Protect the namespace and the internal secrets against deletion. */
+  protect: boolean;
+  /**
+   * Values adopted instead of generated ones. Plain strings read from a secret setting:
+   * the only consumer (InternalSecrets) wraps each one with `pulumi.secret` before use.
+   */
+  existingSecrets: Partial<Record<ExistingSecretKey, string>>;
+}
+
+export const DEFAULTS = {
+  platform: "kind",
+  namespace: "langfuse",
+  chartVersion: "1.5.41",
+  hostname: "langfuse.local",
+  ingressClassName: "nginx",
+  organizationName: "ambient-code",
+  projectName: "ambient-code-platform",
+  nextauthSecretVersion: 1,
+  protect: true,
+} as const;
+
+/** Every setting this program reads; anything else under `ambient-langfuse:` is a typo. */
+export const SETTING_NAMES = [...Object.keys(DEFAULTS), "adminEmail", "existingSecrets"] as const;
+
+/** Raised when stack config is invalid; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const HOSTNAME_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
+
+export function isDns1123Label(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
+export function isHostname(value: string): boolean {
+  return value.length <= 253 && value.split(".").every((l) => l.length <= 63 && HOSTNAME_LABEL.test(l));
+}
+
+/**
+ * Turns raw config strings (as Pulumi hands them to a program, keyed by setting name without the
+ * project prefix) into validated settings. Pure: no Pulumi calls, so every rule is unit-tested.
+ * Secret values are never echoed in a message.
+ */
+export function parseSettings(raw: Record<string, string | undefined>): Settings {
+  const problems: string[] = [];
+  const key = (name: string) => `${PROJECT}:${name}`;
+  const str = (name: keyof typeof DEFAULTS | "adminEmail"): string | undefined => {
+    const v = raw[name];
+    return v === undefined || v === "" ? undefined : v;
+  };
+
+  for (const name of Object.keys(raw)) {
+    if (!(SETTING_NAMES as readonly string[]).includes(name)) {
+      const hint = SETTING_NAMES.find((s) => s.toLowerCase() === name.toLowerCase());
+      problems.push(
+        `${key(name)} is not a setting of this program` +
+          (hint ? `; did you mean ${key(hint)}?` : `; known settings: ${SETTING_NAMES.join(", ")}`),
+      );
+    }
+  }
+
+  const platform = str("platform") ?? DEFAULTS.platform;
+  if (!(PLATFORMS as readonly string[]).includes(platform)) {
+    problems.push(`${key("platform")} is "${platform}": use one of ${PLATFORMS.map((p) => `"${p}"`).join(", ")}`);
+  }
+
+  const namespace = str("namespace") ?? DEFAULTS.namespace;
+  if (!isDns1123Label(namespace)) {
+    problems.push(
+      `${key("namespace")} is "${namespace}": a namespace must be a DNS-1123 label ` +
+        `(lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), e.g. "langfuse"`,
+    );
+  }
+
+  const chartVersion = str("chartVersion") ?? DEFAULTS.chartVersion;
+  if (!EXACT_VERSION.test(chartVersion)) {
+    problems.push(
+      `${key("chartVersion")} is "${chartVersion}": use an exact chart version such as "${DEFAULTS.chartVersion}" ` +
+        `(ranges would let \`pulumi up\` change Langfuse without a reviewed change)`,
+    );
+  }
+
+  const hostname = (str("hostname") ?? DEFAULTS.hostname).toLowerCase();
+  if (!isHostname(hostname)) {
+    problems.push(
+      `${key("hostname")} is "${raw.hostname}": use a bare host name such as "langfuse.example.com" ` +
+        `(no scheme, port or path; labels of letters, digits and "-")`,
+    );
+  }
+
+  const ingressClassName = str("ingressClassName") ?? DEFAULTS.ingressClassName;
+  if (!isDns1123Label(ingressClassName)) {
+    problems.push(`${key("ingressClassName")} is "${ingressClassName}": an IngressClass name such as "nginx"`);
+  }
+
+  const adminEmail = str("adminEmail");
+  if (adminEmail === undefined) {
+    problems.push(
+      `${key("adminEmail")} is not set: it is required, e.g. \`pulumi config set adminEmail admin@example.com\``,
+    );
+  } else if (!EMAIL.test(adminEmail)) {
+    problems.push(`${key("adminEmail")} is "${adminEmail}": use an email address such as "admin@example.com"`);
+  }
+
+  const organizationName = str("organizationName") ?? DEFAULTS.organizationName;
+  const projectName = str("projectName") ?? DEFAULTS.projectName;
+  for (const [name, value] of [["organizationName", organizationName], ["projectName", projectName]] as const) {
+    if (slug(value) === "") {
+      problems.push(`${key(name)} is "${value}": a name needs at least one letter or digit`);
+    }
+  }
+
+  const versionRaw = str("nextauthSecretVersion");
+  const nextauthSecretVersion = versionRaw === undefined ? DEFAULTS.nextauthSecretVersion : Number(versionRaw);
+  if (!Number.isInteger(nextauthSecretVersion) || nextauthSecretVersion < 1) {
+    problems.push(`${key("nextauthSecretVersion")} is "${versionRaw}": use a positive integer (bump it by one to rotate)`);
+  }
+
+  const protectRaw = str("protect");
+  if (protectRaw !== undefined && protectRaw !== "true" && protectRaw !== "false") {
+    problems.push(`${key("protect")} is "${protectRaw}": use true or false`);
+  }
+  const protect = protectRaw === undefined ? DEFAULTS.protect : protectRaw === "true";
+
+  const existingSecrets = parseExistingSecrets(raw.existingSecrets, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    platform: platform as Platform,
+    namespace,
+    chartVersion,
+    hostname,
+    ingressClassName,
+    adminEmail: adminEmail as string,
+    organizationName,
+    projectName,
+    nextauthSecretVersion,
+    protect,
+    existingSecrets,
+  };
+}
+
+function parseExistingSecrets(
+  raw: string | undefined,
+  problems: string[],
+): Partial<Record<ExistingSecretKey, string>> {
+  const name = `${PROJECT}:existingSecrets`;
+  if (raw === undefined || raw === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(`${name} is not an object: set its keys with \`pulumi config set --secret --path existingSecrets.<key> <value>\``);
+    return {};
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    problems.push(`${name} must be an object with any of ${EXISTING_SECRET_KEYS.join(", ")}`);
+    return {};
+  }
+  const result: Partial<Record<ExistingSecretKey, string>> = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!(EXISTING_SECRET_KEYS as readonly string[]).includes(k)) {
+      problems.push(`${name}.${k} is not a known secret: use any of ${EXISTING_SECRET_KEYS.join(", ")}`);
+      continue;
+    }
+    if (typeof v !== "string" || v === "") {
+      problems.push(`${name}.${k} must be a non-empty string`);
+      continue;
+    }
+    if (k === "encryptionKey" && !HEX64.test(v)) {
+      problems.push(
+        `${name}.encryptionKey is not 64 hex characters (it has ${v.length} characters): ` +
+          `Langfuse needs 256 bits as hex, e.g. the output of \`openssl rand -hex 32\``,
+      );
+      continue;
+    }
+    if (/Password$|^s3User$/.test(k) && !ALPHANUMERIC.test(v)) {
+      problems.push(
+        `${name}.${k} has characters other than letters and digits: Langfuse splices store ` +
+          `credentials into connection URLs without escaping; rotate it to an alphanumeric value first`,
+      );
+      continue;
+    }
+    result[k as ExistingSecretKey] = v;
+  }
+  return result;
+}
+
+/** Lower-case identifier made of letters, digits and "-", used for bootstrap ids. */
+export function slug(value: string): string {
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+/**
+ * Reads this stack's settings from Pulumi config and validates them. The only place that
+ * reads config. `existingSecrets` is read raw (not through `getSecretObject`) because it
+ * must be validated before any resource is registered; its values leave here only to be
+ * wrapped as secrets.
+ */
+export function readSettings(): Settings {
+  const raw: Record<string, string | undefined> = {};
+  const prefix = `${PROJECT}:`;
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = value;
+  }
+  return parseSettings(raw);
+}

@@ -1,0 +1,76 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { ExistingSecretKey } from "../config";
+import { INTERNAL_SECRET_NAME, MANAGED_BY_LABELS } from "../names";
+import { INTERNAL_SECRET_KEYS } from "./secretKeys";
+
+export interface InternalSecretsArgs {
+  /** Namespace of the Secret: the release's own, since the chart's references are namespace-local. */
+  namespace: pulumi.Input<string>;
+  /** Bumping it replaces only the NextAuth secret. */
+  nextauthSecretVersion: number;
+  /** Values to adopt instead of generating (plain strings from a secret setting). */
+  existing: Partial<Record<ExistingSecretKey, string>>;
+  /** Protect the generated values and the Secret against deletion. */
+  protect: boolean;
+}
+
+/**
+ * Every internal secret of the chart, generated once and kept in one Kubernetes Secret. The
+ * random resources have no inputs that change on a later `pulumi up`, so their values stay put;
+ * the NextAuth secret alone has a keeper (its version) and is never protected, because
+ * rotating it means replacing it.
+ */
+export class InternalSecrets extends pulumi.ComponentResource {
+  /** Name of the Kubernetes Secret holding every internal secret. */
+  public readonly secretName: pulumi.Output<string>;
+
+  constructor(name: string, args: InternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ambient-langfuse:langfuse:InternalSecrets", name, {}, opts);
+    const kept = { parent: this, protect: args.protect };
+    const adopt = (key: ExistingSecretKey, generate: () => pulumi.Output<string>): pulumi.Output<string> => {
+      const value = args.existing[key];
+      return value !== undefined ? pulumi.secret(value) : pulumi.secret(generate());
+    };
+    const password = (key: ExistingSecretKey, length = 40) =>
+      adopt(key, () => new random.RandomPassword(`${name}-${key}`, { length, special: false }, kept).result);
+
+    const values: Record<keyof typeof INTERNAL_SECRET_KEYS, pulumi.Output<string>> = {
+      // 32 random bytes as 64 hex characters: the 256-bit key Langfuse requires. Never rotated.
+      encryptionKey: adopt("encryptionKey", () => new random.RandomBytes(`${name}-encryptionKey`, { length: 32 }, kept).hex),
+      salt: adopt("salt", () => new random.RandomBytes(`${name}-salt`, { length: 32 }, kept).base64),
+      nextauthSecret: adopt("nextauthSecret", () =>
+        new random.RandomBytes(
+          `${name}-nextauthSecret`,
+          { length: 32, keepers: { version: String(args.nextauthSecretVersion) } },
+          { parent: this },
+        ).base64,
+      ),
+      postgresPassword: password("postgresPassword"),
+      clickhousePassword: password("clickhousePassword"),
+      redisPassword: password("redisPassword"),
+      s3User: adopt("s3User", () =>
+        new random.RandomString(`${name}-s3User`, { length: 32, special: false, upper: false }, kept).result,
+      ),
+      s3Password: password("s3Password"),
+    };
+
+    const stringData: Record<string, pulumi.Output<string>> = {};
+    for (const [field, key] of Object.entries(INTERNAL_SECRET_KEYS)) {
+      stringData[key] = values[field as keyof typeof INTERNAL_SECRET_KEYS];
+    }
+    const secret = new k8s.core.v1.Secret(
+      name,
+      {
+        metadata: { name: INTERNAL_SECRET_NAME, namespace: args.namespace, labels: MANAGED_BY_LABELS },
+        type: "Opaque",
+        stringData,
+      },
+      kept,
+    );
+
+    this.secretName = secret.metadata.name;
+    this.registerOutputs({ secretName: this.secretName });
+  }
+}

@@ -1,0 +1,44 @@
+import { isAllowListed } from "./bitnamiAllowList";
+import { type PlannedResource, type Policy, RELEASE_TYPE, violations } from "./types";
+
+/** Dotted paths of every leaf we set; lists and empty maps are leaves. */
+export function leafPaths(values: unknown, prefix = ""): string[] {
+  if (values === null || typeof values !== "object" || Array.isArray(values) || Object.keys(values).length === 0) {
+    return prefix ? [prefix] : [];
+  }
+  return Object.entries(values).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+/** True when the chart's defaults have the path, or a `{}` / `[]` default above it. */
+export function chartHasPath(defaults: unknown, path: string): boolean {
+  let node: unknown = defaults;
+  for (const key of path.split(".")) {
+    if (Array.isArray(node)) return true;
+    if (node === null || typeof node !== "object") return false;
+    const obj = node as Record<string, unknown>;
+    if (Object.keys(obj).length === 0) return true;
+    if (!(key in obj)) return false;
+    node = obj[key];
+  }
+  return true;
+}
+
+export const chartValuePathsExist: Policy = {
+  name: "chart-value-paths-exist",
+  description: "Every values path set on the chart exists in that chart version's own values.yaml (or the Bitnami allow-list).",
+  check(resources, ctx) {
+    const found: [PlannedResource, string][] = [];
+    for (const r of resources.filter((x) => x.type === RELEASE_TYPE)) {
+      const defaults = ctx.chartDefaults(r.inputs.version);
+      if (defaults === undefined) {
+        return { skipped: `no reference values.yaml for chart ${r.inputs.version}` };
+      }
+      for (const path of leafPaths(r.inputs.values ?? {})) {
+        if (!chartHasPath(defaults, path) && !isAllowListed(path)) {
+          found.push([r, `values.${path} is not a value of chart ${r.inputs.version}: check its values.yaml (a typo is silently ignored by Helm)`]);
+        }
+      }
+    }
+    return violations(this.name, found);
+  },
+};

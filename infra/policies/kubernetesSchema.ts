@@ -1,0 +1,39 @@
+import { isPatch, kubernetesObjects, type PlannedResource, type Policy, violations } from "./types";
+
+/**
+ * Kinds `kubernetes-models` 4.5 (the last release for Node 20) does not know. Each is checked by
+ * a shape test of its own instead (test/admissionPolicy.test.ts).
+ */
+export const SCHEMA_EXEMPT_KINDS = ["MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding"];
+
+/** The kubernetes-models class for an apiVersion and kind, or undefined if the library lacks it. */
+export function schemaModel(apiVersion: string, kind: string): (new (obj: unknown) => { validate(): void }) | undefined {
+  try {
+    // The library lays out one module per API group and version: kubernetes-models/<group>/<version>.
+    return require(`kubernetes-models/${apiVersion}`)[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+export const kubernetesSchema: Policy = {
+  name: "kubernetes-schema",
+  description: "Every plain Kubernetes object validates against the Kubernetes schema (kubernetes-models).",
+  check(resources) {
+    const found: [PlannedResource, string][] = [];
+    for (const r of kubernetesObjects(resources)) {
+      if (isPatch(r) || SCHEMA_EXEMPT_KINDS.includes(r.inputs.kind)) continue;
+      const Model = schemaModel(r.inputs.apiVersion, r.inputs.kind);
+      if (Model === undefined) {
+        found.push([r, `no schema for ${r.inputs.apiVersion} ${r.inputs.kind}: list the kind in SCHEMA_EXEMPT_KINDS and give it a shape test`]);
+        continue;
+      }
+      try {
+        new Model(r.inputs).validate();
+      } catch (e) {
+        found.push([r, `${r.inputs.kind} does not validate: ${(e as Error).message}`]);
+      }
+    }
+    return violations(this.name, found);
+  },
+};

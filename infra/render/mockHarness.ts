@@ -1,0 +1,149 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, readSettings } from "../config";
+import { langfuseStack } from "../program";
+import type { PlannedResource } from "../policies/types";
+import { redactSecrets } from "./redact";
+import type { StackConfig } from "./stackConfig";
+
+/** Resource options that matter to review but never reach the mock monitor's inputs. */
+export interface ResourceOptionsSeen {
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+}
+
+export interface Rendering {
+  stack: string;
+  resources: PlannedResource[];
+  /** Keyed like the plan's `resource` field: `<type>::<name>`. */
+  options: Map<string, ResourceOptionsSeen>;
+  /** Stack outputs, unwrapped, with which ones are secret. */
+  outputs: Record<string, { value: unknown; secret: boolean }>;
+  /** Every value the mock generated for a random resource: must never appear in the plan's files. */
+  generatedValues: string[];
+}
+
+const ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomFrom(alphabet: string, length: number): string {
+  const bytes = randomBytes(length);
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+}
+
+/**
+ * What the random provider would return: distinct, realistic values, marked secret the way the
+ * real engine marks them (the mock monitor itself does not).
+ */
+function randomState(type: string, inputs: Record<string, any>, remember: (v: string) => string): Record<string, unknown> {
+  const length = Number(inputs.length ?? 16);
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+      return { result: pulumi.secret(remember(randomFrom(inputs.special === false ? ALNUM : ALNUM + "!#$%&*()-_=+", length))) };
+    case "random:index/randomString:RandomString":
+      return { result: remember(randomFrom(inputs.upper === false ? LOWER_ALNUM : ALNUM, length)) };
+    case "random:index/randomBytes:RandomBytes": {
+      const bytes = randomBytes(length);
+      return { hex: pulumi.secret(remember(bytes.toString("hex"))), base64: pulumi.secret(remember(bytes.toString("base64"))) };
+    }
+    case "random:index/randomUuid:RandomUuid":
+      return { result: remember(randomUUID()) };
+    default:
+      return {};
+  }
+}
+
+function parentKey(urn: string): string {
+  // urn:pulumi:<stack>::<project>::<parent types joined by $>::<name>
+  const [, , qualifiedType, ...name] = urn.split("::");
+  return `${qualifiedType.split("$").pop()}::${name.join("::")}`;
+}
+
+/**
+ * Evaluates the program under Pulumi's mock monitor with one stack's config and records every
+ * resource in registration order. Shared by `npm run plan` and the tests, so both see the same
+ * rendering. Rejects with the program's own error (for example a ConfigError).
+ */
+export async function renderStack(
+  stack: string,
+  cfg: StackConfig,
+  program: () => unknown = () => langfuseStack(readSettings()),
+): Promise<Rendering> {
+  const generatedValues: string[] = [];
+  const remember = (v: string) => (generatedValues.push(v), v);
+  const seen = new Map<string, any>();
+  let registered = 0;
+
+  pulumi.runtime.setAllConfig(cfg.config, cfg.secretKeys);
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        if (args.type !== "pulumi:pulumi:Stack") {
+          seen.set(`${args.type}::${args.name}`, args.inputs);
+          registered++;
+        }
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...randomState(args.type, args.inputs, remember) } };
+      },
+      call: (args) => args.inputs,
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+
+  const order: { key: string; type: string; name: string; parentUrn?: pulumi.Output<string>; options: ResourceOptionsSeen }[] = [];
+  let programOutputs: Record<string, unknown> | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const parent = args.opts.parent;
+      order.push({
+        key: `${args.type}::${args.name}`,
+        type: args.type,
+        name: args.name,
+        parentUrn: parent?.urn,
+        options: {
+          protect: args.opts.protect === true,
+          retainOnDelete: (args.opts as pulumi.CustomResourceOptions).retainOnDelete === true,
+          deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
+        },
+      });
+      return undefined;
+    });
+    programOutputs = program() as Record<string, unknown> | undefined;
+    return programOutputs;
+  });
+
+  // Registrations not reachable from the outputs may still be in flight.
+  const deadline = Date.now() + 20_000;
+  while (registered < order.length) {
+    if (Date.now() > deadline) throw new Error(`only ${registered} of ${order.length} resources registered`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+
+  const keys = new Set<string>();
+  const resources: PlannedResource[] = [];
+  const options = new Map<string, ResourceOptionsSeen>();
+  for (const r of order) {
+    if (keys.has(r.key)) throw new Error(`two resources share the type and name ${r.key}`);
+    keys.add(r.key);
+    const parentUrn = r.parentUrn ? await resolve(r.parentUrn) : undefined;
+    const parent = parentUrn === undefined || parentUrn.split("::")[2] === "pulumi:pulumi:Stack" ? null : parentKey(parentUrn);
+    const { inputs, secretPaths } = redactSecrets(seen.get(r.key) ?? {});
+    resources.push({ type: r.type, name: r.name, parent, inputs, secretPaths });
+    options.set(r.key, r.options);
+  }
+
+  const outputs: Rendering["outputs"] = {};
+  for (const [k, v] of Object.entries(programOutputs ?? {})) {
+    outputs[k] = pulumi.Output.isInstance(v)
+      ? { value: await resolve(v), secret: await pulumi.isSecret(v) }
+      : { value: v, secret: false };
+  }
+  return { stack, resources, options, outputs, generatedValues };
+}
+
+function resolve<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((r) => o.apply((v) => (r(v), v)));
+}
+
