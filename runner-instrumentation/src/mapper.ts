@@ -387,7 +387,7 @@ export function createMapper(options: MapperOptions): Mapper {
       endTime: at,
       metadata: scope.metadata,
     };
-    if (scope.model) obs.model = scope.model;
+    if (scope.model) obs.metadata = { ...scope.metadata, model: scope.model };
     if (scope.input !== undefined) obs.input = scope.input;
     const output = report && Array.isArray(report.content) ? resultText(report.content) : scope.lastText;
     if (output) obs.output = output;
@@ -612,7 +612,6 @@ export function createMapper(options: MapperOptions): Mapper {
       metadata: rootMeta,
     };
     if (statusMessage) root.statusMessage = statusMessage;
-    if (session.model) root.model = session.model;
     if (t.prompt.length > 0) root.input = t.prompt.length === 1 ? t.prompt[0] : t.prompt;
     const output = outcome?.output ?? t.root.lastText;
     if (output) root.output = output;

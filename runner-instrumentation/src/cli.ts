@@ -1,0 +1,71 @@
+import { readConfig } from "./config";
+import { DryRunExporter } from "./dryRunExporter";
+import { replayFiles } from "./replay";
+import { langfuseExporterFor } from "./tracer";
+
+const USAGE = `Usage: claude-langfuse replay [--dry-run] <file>...
+
+Replays saved Claude Code sessions (stream-json captures or ~/.claude/projects transcripts,
+detected per file) as Langfuse traces. With --dry-run, prints the traces as one JSON document
+instead of sending them.
+
+Environment: LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL (or LANGFUSE_HOST),
+LANGFUSE_ENABLED, LANGFUSE_MASK_MESSAGES, LANGFUSE_MAX_FIELD_BYTES, LANGFUSE_SEND_COST,
+LANGFUSE_PROJECT, AGENTIC_SESSION_NAME, AGENTIC_SESSION_NAMESPACE, USER_ID, INTERACTIVE.
+`;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const processIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === "help") {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (command !== "replay") {
+    io.stderr(command ? `claude-langfuse: unknown command "${command}".\n\n${USAGE}` : USAGE);
+    return 2;
+  }
+  const dryRun = rest.includes("--dry-run");
+  const unknown = rest.filter((a) => a.startsWith("-") && a !== "--dry-run");
+  const files = rest.filter((a) => !a.startsWith("-"));
+  if (unknown.length > 0 || files.length === 0) {
+    io.stderr(`${unknown.length > 0 ? `claude-langfuse: unknown option ${unknown.join(", ")}.\n\n` : ""}${USAGE}`);
+    return 2;
+  }
+
+  const warn = (m: string) => io.stderr(`${m}\n`);
+  const config = readConfig(io.env);
+  for (const w of config.warnings) warn(`langfuse: ${w}`);
+
+  let failures = 0;
+  const countingWarn = (m: string) => {
+    failures++;
+    warn(m);
+  };
+  const exporter = dryRun ? new DryRunExporter() : langfuseExporterFor(config, countingWarn);
+  if (!exporter) {
+    io.stderr(`claude-langfuse: tracing is off (${config.disabledReason}); nothing to send. Use --dry-run to see the traces.\n`);
+    return 1;
+  }
+  try {
+    await replayFiles(files, { config, exporter, warn: countingWarn });
+  } catch (e) {
+    io.stderr(`claude-langfuse: ${(e as Error).message}\n`);
+    return 1;
+  }
+  await exporter.shutdown(30_000);
+  if (exporter instanceof DryRunExporter) io.stdout(`${JSON.stringify(exporter.document(), null, 2)}\n`);
+  return failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,93 @@
+/**
+ * The environment the tracer reads, in one place. The platform injects these into runner pods
+ * (Secret `langfuse-keys`, ConfigMap `langfuse-config`, the operator's own variables).
+ */
+export interface TracingConfig {
+  /** False when tracing is off; `disabledReason` then says why, without any secret. */
+  enabled: boolean;
+  disabledReason?: string;
+  publicKey?: string;
+  secretKey?: string;
+  /** Langfuse's base URL without a trailing slash. */
+  baseUrl?: string;
+  maskMessages: boolean;
+  maxFieldBytes: number;
+  sendCost: boolean;
+  /** Langfuse session id: the AgenticSession's name. */
+  sessionName?: string;
+  userId?: string;
+  project?: string;
+  interactive?: boolean;
+  /** Problems with optional settings, each already phrased for stderr. */
+  warnings: string[];
+}
+
+export const DEFAULT_MAX_FIELD_BYTES = 32_768;
+
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const FALSE = new Set(["0", "false", "no", "off"]);
+
+function flag(value: string | undefined): boolean | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const v = value.trim().toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  return undefined;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v ? v : undefined;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig {
+  const warnings: string[] = [];
+  const publicKey = nonEmpty(env.LANGFUSE_PUBLIC_KEY);
+  const secretKey = nonEmpty(env.LANGFUSE_SECRET_KEY);
+  // LANGFUSE_HOST is the platform's older name for the same setting.
+  const baseUrl = nonEmpty(env.LANGFUSE_BASE_URL ?? env.LANGFUSE_HOST)?.replace(/\/+$/, "");
+
+  let maxFieldBytes = DEFAULT_MAX_FIELD_BYTES;
+  const rawMax = nonEmpty(env.LANGFUSE_MAX_FIELD_BYTES);
+  if (rawMax !== undefined) {
+    const n = Number(rawMax);
+    if (Number.isInteger(n) && n >= 256) maxFieldBytes = n;
+    else warnings.push(`LANGFUSE_MAX_FIELD_BYTES is "${rawMax}": use a whole number of bytes, at least 256; using ${DEFAULT_MAX_FIELD_BYTES}.`);
+  }
+  for (const name of ["LANGFUSE_ENABLED", "LANGFUSE_MASK_MESSAGES", "LANGFUSE_SEND_COST", "INTERACTIVE"] as const) {
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== "" && flag(raw) === undefined) {
+      warnings.push(`${name} is "${raw}": use true or false.`);
+    }
+  }
+
+  const config: TracingConfig = {
+    enabled: true,
+    publicKey,
+    secretKey,
+    baseUrl,
+    maskMessages: flag(env.LANGFUSE_MASK_MESSAGES) ?? false,
+    maxFieldBytes,
+    sendCost: flag(env.LANGFUSE_SEND_COST) ?? false,
+    sessionName: nonEmpty(env.AGENTIC_SESSION_NAME),
+    userId: nonEmpty(env.USER_ID),
+    project: nonEmpty(env.LANGFUSE_PROJECT) ?? nonEmpty(env.AGENTIC_SESSION_NAMESPACE),
+    interactive: flag(env.INTERACTIVE),
+    warnings,
+  };
+
+  const missing = [
+    !publicKey && "LANGFUSE_PUBLIC_KEY",
+    !secretKey && "LANGFUSE_SECRET_KEY",
+    // No default endpoint: session data must never go to a hosted service nobody configured.
+    !baseUrl && "LANGFUSE_BASE_URL (or LANGFUSE_HOST)",
+  ].filter((m): m is string => typeof m === "string");
+  if (flag(env.LANGFUSE_ENABLED) === false) {
+    config.enabled = false;
+    config.disabledReason = "LANGFUSE_ENABLED is false";
+  } else if (missing.length > 0) {
+    config.enabled = false;
+    config.disabledReason = `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`;
+  }
+  return config;
+}

@@ -1,0 +1,74 @@
+import type { Observation, ObservationEvent, TraceInfo } from "./events";
+import type { Exporter } from "./exporter";
+
+/** The dry run's output: every trace, with its observations in the order they would be sent. */
+export interface DryRunDocument {
+  traces: Array<Omit<TraceInfo, "sessionId" | "userId"> & { sessionId?: string; userId?: string; observations: Record<string, unknown>[] }>;
+}
+
+/**
+ * An exporter that keeps what it is given instead of sending it. It sits behind the same export
+ * filter as the Langfuse exporter, so its document is what Langfuse would have received.
+ */
+export class DryRunExporter implements Exporter {
+  private readonly traces = new Map<string, { trace: TraceInfo; observations: Observation[] }>();
+
+  emit(events: ObservationEvent[]): void {
+    for (const { trace, observation } of events) {
+      const entry = this.traces.get(trace.id);
+      if (entry) {
+        // The root comes last and carries the trace's final attributes.
+        entry.trace = trace;
+        entry.observations.push(observation);
+      } else {
+        this.traces.set(trace.id, { trace, observations: [observation] });
+      }
+    }
+  }
+
+  async flush(): Promise<void> {}
+
+  async shutdown(): Promise<void> {}
+
+  document(): DryRunDocument {
+    return {
+      traces: [...this.traces.values()].map(({ trace, observations }) => ({
+        id: trace.id,
+        name: trace.name,
+        ...(trace.sessionId !== undefined ? { sessionId: trace.sessionId } : {}),
+        ...(trace.userId !== undefined ? { userId: trace.userId } : {}),
+        tags: trace.tags,
+        metadata: trace.metadata,
+        observations: observations.map(observationJson),
+      })),
+    };
+  }
+}
+
+const FIELD_ORDER = [
+  "id",
+  "parentId",
+  "type",
+  "name",
+  "model",
+  "usageDetails",
+  "costDetails",
+  "level",
+  "statusMessage",
+  "startTime",
+  "endTime",
+  "completionStartTime",
+  "input",
+  "output",
+  "metadata",
+] as const;
+
+function observationJson(o: Observation): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of FIELD_ORDER) {
+    const value = o[key];
+    if (value === undefined) continue;
+    out[key] = value instanceof Date ? value.toISOString() : value;
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+import { context, ROOT_CONTEXT, TraceFlags, type SpanContext } from "@opentelemetry/api";
+import { BasicTracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace-base";
+import { LangfuseSpanProcessor } from "@langfuse/otel";
+import { setLangfuseTracerProvider, startObservation } from "@langfuse/tracing";
+import type { Observation, ObservationEvent, TraceInfo } from "./events";
+
+/** Where finished observations go: Langfuse, or the dry-run printer. */
+export interface Exporter {
+  /** Hands events over; never throws, never waits on the network. */
+  emit(events: ObservationEvent[]): void;
+  /** Sends what is queued, giving up after `deadlineMs`; never rejects. */
+  flush(deadlineMs: number): Promise<void>;
+  /** Flushes and releases resources, under the same deadline; never rejects. */
+  shutdown(deadlineMs: number): Promise<void>;
+}
+
+export interface LangfuseExporterSettings {
+  publicKey: string;
+  secretKey: string;
+  baseUrl: string;
+  /** Seconds one export request may take. */
+  timeoutSeconds?: number;
+  /** Spans per export request. */
+  flushAt?: number;
+  /** Seconds between scheduled exports. */
+  flushIntervalSeconds?: number;
+  /** Told about failures, once each; never given secrets. */
+  onError?: (message: string) => void;
+}
+
+/**
+ * The mapper chooses every id up front (children can then be sent before their parents, and the
+ * dry run shows the ids that will be sent). OpenTelemetry asks its id generator for a span's
+ * ids synchronously inside `startSpan`, so the exporter sets the next ids right before each call.
+ */
+class PresetIdGenerator implements IdGenerator {
+  nextTraceId: string | undefined;
+  nextSpanId: string | undefined;
+  generateTraceId(): string {
+    const id = this.nextTraceId;
+    this.nextTraceId = undefined;
+    return id ?? "";
+  }
+  generateSpanId(): string {
+    const id = this.nextSpanId;
+    this.nextSpanId = undefined;
+    return id ?? "";
+  }
+}
+
+/** The only place that knows the Langfuse SDK: each observation becomes one OpenTelemetry span. */
+export class LangfuseExporter implements Exporter {
+  private readonly ids = new PresetIdGenerator();
+  private readonly provider: BasicTracerProvider;
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly settings: LangfuseExporterSettings) {
+    const processor = new LangfuseSpanProcessor({
+      publicKey: settings.publicKey,
+      secretKey: settings.secretKey,
+      baseUrl: settings.baseUrl,
+      timeout: settings.timeoutSeconds ?? 10,
+      flushAt: settings.flushAt ?? 100,
+      flushInterval: settings.flushIntervalSeconds ?? 2,
+      // Media upload would call other endpoints with the content; the tracer sends none.
+      mediaUploadEnabled: false,
+    });
+    this.provider = new BasicTracerProvider({ idGenerator: this.ids, spanProcessors: [processor] });
+    // Langfuse's own slot, not the global OpenTelemetry provider: the host's tracing is untouched.
+    setLangfuseTracerProvider(this.provider);
+  }
+
+  emit(events: ObservationEvent[]): void {
+    for (const event of events) {
+      try {
+        this.send(event);
+      } catch (e) {
+        this.report(`could not record observation "${event.observation.name}": ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private send({ trace, observation: o }: ObservationEvent): void {
+    const parentSpanContext: SpanContext | undefined = o.parentId
+      ? { traceId: trace.id, spanId: o.parentId, traceFlags: TraceFlags.SAMPLED, isRemote: false }
+      : undefined;
+    if (!o.parentId) this.ids.nextTraceId = trace.id;
+    this.ids.nextSpanId = o.id;
+    // Root spans start from the empty context so a host's active span never adopts them.
+    const observation = context.with(ROOT_CONTEXT, () => start(o, parentSpanContext));
+    observation.otelSpan.setAttributes(traceAttributes(trace));
+    observation.end(o.endTime);
+  }
+
+  async flush(deadlineMs: number): Promise<void> {
+    await this.withDeadline("flush", deadlineMs, () => this.provider.forceFlush());
+  }
+
+  async shutdown(deadlineMs: number): Promise<void> {
+    await this.withDeadline("shutdown", deadlineMs, () => this.provider.shutdown());
+    setLangfuseTracerProvider(null);
+  }
+
+  private async withDeadline(what: string, deadlineMs: number, work: () => Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), deadlineMs);
+      timer.unref?.();
+    });
+    try {
+      const outcome = await Promise.race([work().then(() => "done" as const), deadline]);
+      if (outcome === "late") this.report(`${what} to ${this.settings.baseUrl} did not finish within ${deadlineMs} ms; unsent spans are dropped`);
+    } catch (e) {
+      this.report(`${what} to ${this.settings.baseUrl} failed: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private report(message: string): void {
+    if (this.reported.has(message)) return;
+    this.reported.add(message);
+    try {
+      this.settings.onError?.(message);
+    } catch {
+      // A failing reporter must not turn into a failing host.
+    }
+  }
+}
+
+function start(o: Observation, parentSpanContext: SpanContext | undefined) {
+  const options = { startTime: o.startTime, parentSpanContext };
+  const attributes = observationAttributes(o);
+  switch (o.type) {
+    case "generation":
+      return startObservation(o.name, attributes, { ...options, asType: "generation" });
+    case "agent":
+      return startObservation(o.name, attributes, { ...options, asType: "agent" });
+    case "tool":
+      return startObservation(o.name, attributes, { ...options, asType: "tool" });
+  }
+}
+
+function observationAttributes(o: Observation) {
+  return {
+    input: o.input,
+    output: o.output,
+    metadata: o.metadata,
+    level: o.level,
+    statusMessage: o.statusMessage,
+    model: o.model,
+    usageDetails: o.usageDetails as Record<string, number> | undefined,
+    costDetails: o.costDetails,
+    completionStartTime: o.completionStartTime,
+  };
+}
+
+/** Langfuse reads trace attributes from any span of the trace; every span carries them. */
+function traceAttributes(trace: TraceInfo): Record<string, string | string[]> {
+  const attributes: Record<string, string | string[]> = { "langfuse.trace.name": trace.name };
+  if (trace.sessionId) attributes["session.id"] = trace.sessionId;
+  if (trace.userId) attributes["user.id"] = trace.userId;
+  if (trace.tags.length > 0) attributes["langfuse.trace.tags"] = trace.tags;
+  for (const [key, value] of Object.entries(trace.metadata)) {
+    attributes[`langfuse.trace.metadata.${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return attributes;
+}
