@@ -282,7 +282,7 @@ export function createMapper(options: MapperOptions): Mapper {
     if (!g) return [];
     scope.current = undefined;
     scope.closed.set(g.messageId, g);
-    scope.lastActivity = g.endTime;
+    if (g.endTime > scope.lastActivity) scope.lastActivity = g.endTime;
     const text = g.blocks.filter((b) => b.type === "text" && typeof b.text === "string").map((b) => b.text).join("\n");
     if (text) scope.lastText = text;
     const observation = generationObservation(scope, g);

@@ -1,0 +1,338 @@
+import { describe, expect, it } from "vitest";
+import type { Observation, ObservationEvent } from "../src/events";
+import { sequentialIds } from "../src/ids";
+import { createMapper, UNATTRIBUTED_USAGE, type MapperInput, type MapperOptions } from "../src/mapper";
+import { STREAM_MAPPING } from "../src/sources/streamJson";
+import { TRANSCRIPT_MAPPING } from "../src/sources/transcript";
+import {
+  assistant,
+  at,
+  HAIKU,
+  init,
+  prompt,
+  result,
+  SESSION,
+  SONNET,
+  streamEvent,
+  text,
+  thinking,
+  timed,
+  toolResult,
+  toolUse,
+  usage,
+} from "./claudeSession";
+
+function run(inputs: MapperInput[], options: Partial<MapperOptions> = {}): ObservationEvent[] {
+  const mapper = createMapper({ ...STREAM_MAPPING, ids: sequentialIds(), ...options });
+  const events: ObservationEvent[] = [];
+  for (const input of inputs) events.push(...mapper.push(input));
+  events.push(...mapper.end());
+  return events;
+}
+
+const obs = (events: ObservationEvent[]) => events.map((e) => e.observation);
+const ofType = (events: ObservationEvent[], type: Observation["type"]) => obs(events).filter((o) => o.type === type);
+const rootOf = (events: ObservationEvent[]) => obs(events).filter((o) => o.parentId === undefined);
+
+describe("generations", () => {
+  it("makes one generation per message id from the lines of a transcript, with the last line's usage", () => {
+    const events = run(
+      timed([
+        [0, prompt("Add a --json flag to the status command")],
+        [3, assistant("msg_01A", [thinking("The status command lives in cmd/status.go.")], usage(3, 8, 14_210, 2_034))],
+        [4, assistant("msg_01A", [text("I'll read the command first.")], usage(3, 8, 14_210, 2_034))],
+        [5, assistant("msg_01A", [toolUse("toolu_01R", "Read", { file_path: "/repo/cmd/status.go" })], usage(3, 187, 14_210, 2_034))],
+        [5.1, toolResult("toolu_01R", "package cmd\n\nfunc status() {}")],
+        [9, assistant("msg_01B", [text("Added the flag.")], usage(1, 96, 16_244, 512))],
+      ]),
+      TRANSCRIPT_MAPPING,
+    );
+    const gens = ofType(events, "generation");
+    expect(gens).toHaveLength(2);
+    expect(gens[0]).toMatchObject({
+      name: "claude",
+      model: SONNET,
+      usageDetails: { input: 3, output: 187, cache_read_input_tokens: 14_210, cache_creation_input_tokens: 2_034 },
+      startTime: at(0),
+      endTime: at(5),
+      output: {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "The status command lives in cmd/status.go." },
+          { type: "text", text: "I'll read the command first." },
+          { type: "tool_use", id: "toolu_01R", name: "Read" },
+        ],
+      },
+      metadata: { messageId: "msg_01A", usageSource: "assistant-line" },
+    });
+    expect(gens[0]!.metadata?.outputTokensPlaceholder).toBeUndefined();
+    // The second call was sent when the tool result came back.
+    expect(gens[1]).toMatchObject({ usageDetails: { output: 96 }, startTime: at(5.1), endTime: at(9) });
+    expect(gens[1]!.input).toEqual([{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01R", content: "package cmd\n\nfunc status() {}", is_error: false }] }]);
+    expect(Object.keys(gens[0]!.usageDetails!).sort()).toEqual(["cache_creation_input_tokens", "cache_read_input_tokens", "input", "output"]);
+  });
+
+  it("takes the final usage from message_start and message_delta when partial messages are on", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, streamEvent({ type: "message_start", message: { id: "msg_01S", model: SONNET, role: "assistant", content: [], usage: usage(5, 1, 20_480, 1_200) } })],
+        [1.4, streamEvent({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } })],
+        [1.5, streamEvent({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Tests pass." } })],
+        [2, assistant("msg_01S", [text("Tests pass.")], usage(5, 1, 20_480, 1_200))],
+        [2.1, streamEvent({ type: "content_block_stop", index: 0 })],
+        [2.2, streamEvent({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 412 } })],
+        [2.3, streamEvent({ type: "message_stop" })],
+        [2.4, result({ cost: 0.0151, numTurns: 1, durationMs: 2_400, durationApiMs: 2_100, modelUsage: { [SONNET]: { inputTokens: 5, outputTokens: 412, cacheReadInputTokens: 20_480, cacheCreationInputTokens: 1_200, costUSD: 0.0151 } } })],
+      ]),
+    );
+    const gens = ofType(events, "generation");
+    expect(gens).toHaveLength(1); // the result adds nothing: the stream events were exact
+    expect(gens[0]).toMatchObject({
+      usageDetails: { input: 5, output: 412, cache_read_input_tokens: 20_480, cache_creation_input_tokens: 1_200 },
+      completionStartTime: at(1.4),
+      endTime: at(2.3),
+      output: { role: "assistant", content: [{ type: "text", text: "Tests pass." }] },
+      metadata: { messageId: "msg_01S", usageSource: "stream-events", stopReason: "end_turn" },
+    });
+    expect(gens[0]!.metadata?.outputTokensPlaceholder).toBeUndefined();
+  });
+
+  it("marks stream-json assistant usage as a placeholder when there are no partial-message events", () => {
+    const events = run(timed([[0, init()], [1, assistant("msg_01P", [text("Hi")], usage(4, 2, 9_000, 0))]]));
+    expect(ofType(events, "generation")[0]!.metadata).toMatchObject({ usageSource: "assistant-line", outputTokensPlaceholder: true });
+  });
+
+  it("never makes a generation of a <synthetic> message", () => {
+    const events = run(
+      timed([[0, prompt("hello")], [1, assistant("27bdd892-46f8-4f0c-98ea-0bd69b0650e5", [text("No response requested.")], usage(0, 0), { model: "<synthetic>" })]]),
+      TRANSCRIPT_MAPPING,
+    );
+    expect(ofType(events, "generation")).toEqual([]);
+  });
+});
+
+describe("tools and sub-agents", () => {
+  it("ends a tool at its result, as ERROR with the error text when the result is an error", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_01T", [toolUse("toolu_01X", "Bash", { command: "npm test" })], usage(3, 40, 9_000, 100))],
+        [7, toolResult("toolu_01X", "Exit code 1\nnpm ERR! Test failed.", { isError: true })],
+      ]),
+    );
+    const [tool] = ofType(events, "tool");
+    expect(tool).toMatchObject({
+      name: "Bash",
+      level: "ERROR",
+      statusMessage: "Exit code 1\nnpm ERR! Test failed.",
+      startTime: at(1),
+      endTime: at(7),
+      input: { command: "npm test" },
+      output: "Exit code 1\nnpm ERR! Test failed.",
+      parentId: rootOf(events)[0]!.id,
+    });
+  });
+
+  it("nests a sub-agent as an agent observation under its Agent tool call, holding its own calls and tools", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_01M", [toolUse("toolu_01AG", "Agent", { description: "Find the flag parser", prompt: "Where are CLI flags parsed?", subagent_type: "Explore" })], usage(3, 120, 15_000, 900))],
+        [2, prompt("Where are CLI flags parsed?", "toolu_01AG")],
+        [3, assistant("msg_01H1", [toolUse("toolu_01GR", "Grep", { pattern: "flag\\.Parse" })], usage(12, 30, 0, 4_100), { parent: "toolu_01AG", model: HAIKU })],
+        [3.5, toolResult("toolu_01GR", "cmd/root.go:42: flag.Parse()", { parent: "toolu_01AG" })],
+        [5, assistant("msg_01H2", [text("Flags are parsed in cmd/root.go line 42.")], usage(8, 61, 4_100, 150), { parent: "toolu_01AG", model: HAIKU })],
+        [6, toolResult("toolu_01AG", "Flags are parsed in cmd/root.go line 42.")],
+        [8, assistant("msg_01N", [text("Found it.")], usage(2, 15, 16_000, 300))],
+      ]),
+    );
+    const all = obs(events);
+    const root = rootOf(events)[0]!;
+    const agentTool = all.find((o) => o.type === "tool" && o.name === "Agent")!;
+    const sub = all.find((o) => o.type === "agent" && o.parentId !== undefined)!;
+    expect(agentTool.parentId).toBe(root.id);
+    expect(sub).toMatchObject({ name: "Explore", parentId: agentTool.id, input: "Where are CLI flags parsed?", startTime: at(1), endTime: at(6) });
+    expect(sub.metadata).toMatchObject({ description: "Find the flag parser", model: HAIKU });
+    const subGens = all.filter((o) => o.type === "generation" && o.parentId === sub.id);
+    expect(subGens.map((g) => [g.model, g.usageDetails?.output])).toEqual([
+      [HAIKU, 30],
+      [HAIKU, 61],
+    ]);
+    expect(all.find((o) => o.name === "Grep")!.parentId).toBe(sub.id);
+    const mainGens = all.filter((o) => o.type === "generation" && o.parentId === root.id);
+    expect(mainGens.map((g) => g.metadata?.messageId)).toEqual(["msg_01M", "msg_01N"]);
+  });
+
+  it("gives a nested sub-agent's final call the tool result's usage, flagging the nested calls as placeholders", () => {
+    const mapper = createMapper({ ...TRANSCRIPT_MAPPING, ids: sequentialIds() });
+    const events: ObservationEvent[] = [];
+    const push = (s: number, message: MapperInput["message"], origin: MapperInput["origin"] = "line") => events.push(...mapper.push({ message, at: at(s), origin }));
+    push(0, prompt("Review the diff"));
+    push(1, assistant("msg_01MAIN", [toolUse("toolu_01TK", "Task", { description: "Review", prompt: "Review the diff", subagent_type: "Explore" })], usage(3, 150, 12_000, 400)));
+    push(2, assistant("msg_01N1", [toolUse("toolu_01B1", "Bash", { command: "git diff" })], usage(3, 1, 9_242, 8_233), { parent: "toolu_01TK", model: HAIKU }), "progress");
+    push(3, toolResult("toolu_01B1", "diff --git a/x b/x", { parent: "toolu_01TK" }), "progress");
+    push(9, toolResult("toolu_01TK", "Looks good.", { toolUseResult: { status: "completed", agentId: "a1f8104", content: [{ type: "text", text: "Looks good." }], totalTokens: 18_000, usage: usage(0, 640, 17_475, 310) } }));
+    events.push(...mapper.end());
+    const sub = obs(events).find((o) => o.type === "agent" && o.name === "Explore")!;
+    const gens = obs(events).filter((o) => o.type === "generation" && o.parentId === sub.id);
+    expect(gens.map((g) => [g.metadata?.usageSource, g.usageDetails?.output, g.metadata?.outputTokensPlaceholder])).toEqual([
+      ["progress-line", 1, true],
+      ["toolUseResult", 640, undefined],
+    ]);
+    expect(gens[1]).toMatchObject({ model: HAIKU, startTime: at(3), endTime: at(9), output: { role: "assistant", content: [{ type: "text", text: "Looks good." }] } });
+    expect(sub.metadata).toMatchObject({ agentId: "a1f8104", totalTokens: 18_000 });
+  });
+});
+
+describe("turns and the result", () => {
+  const sonnetTotals = (input: number, output: number, cacheRead: number, cacheCreation: number, cost: number) => ({
+    inputTokens: input,
+    outputTokens: output,
+    cacheReadInputTokens: cacheRead,
+    cacheCreationInputTokens: cacheCreation,
+    costUSD: cost,
+  });
+
+  it("turns the cumulative results of a multi-turn session into per-turn figures, one trace per turn in one session", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_T1", [text("Reading the repo.")], usage(10, 300, 20_000, 3_000))],
+        [2, result({ cost: 0.05, numTurns: 2, durationMs: 8_000, durationApiMs: 6_000, modelUsage: { [SONNET]: sonnetTotals(10, 300, 20_000, 3_000, 0.05) } })],
+        [10, assistant("msg_T2", [text("Done.")], usage(4, 120, 23_000, 0))],
+        [11, result({ cost: 0.08, numTurns: 3, durationMs: 12_000, durationApiMs: 9_000, modelUsage: { [SONNET]: sonnetTotals(14, 420, 43_000, 3_000, 0.08) } })],
+      ]),
+      { sessionName: "fix-login-bug-7x2k", userId: "alice", project: "team-payments" },
+    );
+    const roots = rootOf(events);
+    expect(roots).toHaveLength(2);
+    const traces = new Map(events.map((e) => [e.trace.id, e.trace]));
+    expect(traces.size).toBe(2);
+    for (const trace of traces.values()) {
+      expect(trace).toMatchObject({ sessionId: "fix-login-bug-7x2k", userId: "alice", tags: ["claude-code", "project:team-payments", `model:${SONNET}`] });
+      expect(trace.metadata).toMatchObject({ project: "team-payments", model: SONNET, claudeSessionId: SESSION, cliVersion: "2.1.41" });
+    }
+    expect(roots[0]!.metadata).toMatchObject({ costUsd: 0.05, numTurns: 2, durationMs: 8_000, durationApiMs: 6_000 });
+    const second = roots[1]!.metadata!;
+    expect(second.costUsd).toBeCloseTo(0.03, 12);
+    expect(second).toMatchObject({
+      numTurns: 1,
+      durationMs: 4_000,
+      durationApiMs: 3_000,
+      modelUsage: { [SONNET]: { inputTokens: 4, outputTokens: 120, cacheReadInputTokens: 23_000, cacheCreationInputTokens: 0 } },
+    });
+    // Each turn's generations match its share exactly: nothing unattributed.
+    expect(obs(events).filter((o) => o.name === UNATTRIBUTED_USAGE)).toEqual([]);
+  });
+
+  it("adds one unattributed-usage generation per model for what modelUsage reports beyond the generations", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_U1", [text("Working.")], usage(6, 3, 18_000, 2_000))],
+        [
+          30,
+          result({
+            cost: 0.0412,
+            numTurns: 1,
+            durationMs: 30_000,
+            durationApiMs: 25_000,
+            modelUsage: {
+              [SONNET]: sonnetTotals(6, 1_450, 18_000, 2_000, 0.0401),
+              [HAIKU]: sonnetTotals(620, 48, 0, 0, 0.0011),
+            },
+          }),
+        ],
+      ]),
+    );
+    const root = rootOf(events)[0]!;
+    const unattributed = obs(events).filter((o) => o.name === UNATTRIBUTED_USAGE);
+    expect(unattributed.map((o) => [o.model, o.usageDetails, o.parentId])).toEqual([
+      [SONNET, { input: 0, output: 1_447, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }, root.id],
+      [HAIKU, { input: 620, output: 48, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }, root.id],
+    ]);
+    expect(obs(events).some((o) => o.costDetails !== undefined)).toBe(false);
+  });
+
+  it("with sendCost, spreads each model's CLI cost over its generations and sends no cost otherwise", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_C1", [text("a")], usage(100, 200, 0, 0))],
+        [2, assistant("msg_C2", [text("b")], usage(100, 200, 0, 0))],
+        [3, result({ cost: 0.02, numTurns: 2, durationMs: 3_000, durationApiMs: 2_000, modelUsage: { [SONNET]: sonnetTotals(200, 400, 0, 0, 0.02) } })],
+      ]),
+      { sendCost: true },
+    );
+    const gens = ofType(events, "generation");
+    expect(gens).toHaveLength(2);
+    expect(gens.map((g) => g.costDetails?.total)).toEqual([0.01, 0.01]);
+  });
+
+  it("marks the root ERROR when the result is an error", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_E1", [text("Still going.")], usage(3, 5, 1_000, 0))],
+        [2, result({ subtype: "error_max_turns", isError: true, cost: 0.01, numTurns: 30, durationMs: 90_000, durationApiMs: 80_000, modelUsage: {} })],
+      ]),
+    );
+    expect(rootOf(events)[0]).toMatchObject({ level: "ERROR", statusMessage: "error_max_turns", type: "agent", name: "claude-code" });
+  });
+
+  it("marks a stream-json run that stops before its result as incomplete, also when a new run starts in the same file", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_R1", [toolUse("toolu_01W", "Write", { file_path: "/repo/a.go" })], usage(3, 80, 5_000, 0))],
+        [5, init()],
+        [6, assistant("msg_R2", [text("Second run.")], usage(3, 8, 5_000, 0))],
+        [7, result({ cost: 0.002, numTurns: 1, durationMs: 1_000, durationApiMs: 900, modelUsage: { [SONNET]: sonnetTotals(3, 8, 5_000, 0, 0.002) } })],
+      ]),
+    );
+    const roots = rootOf(events);
+    expect(roots.map((r) => [r.level, r.statusMessage])).toEqual([
+      ["ERROR", "incomplete: the run ended without a result message"],
+      ["DEFAULT", undefined],
+    ]);
+    expect(obs(events).find((o) => o.name === "Write")).toMatchObject({ level: "WARNING", endTime: at(1) });
+  });
+
+  it("splits a transcript into turns at prompts, and a turn without a result is not an error", () => {
+    const events = run(
+      timed([
+        [0, prompt("<command-name>/clear</command-name>")],
+        [0.5, prompt("Fix the failing test")],
+        [3, assistant("msg_P1", [text("Fixed.")], usage(3, 20, 9_000, 0))],
+        [60, prompt("commit")],
+        [62, assistant("msg_P2", [text("Committed.")], usage(3, 12, 9_100, 0))],
+      ]),
+      TRANSCRIPT_MAPPING,
+    );
+    const roots = rootOf(events);
+    expect(roots.map((r) => [r.level, r.input, r.output, r.startTime, r.endTime])).toEqual([
+      ["DEFAULT", ["<command-name>/clear</command-name>", "Fix the failing test"], "Fixed.", at(0), at(3)],
+      ["DEFAULT", "commit", "Committed.", at(60), at(62)],
+    ]);
+  });
+
+  it("writes ids as OpenTelemetry does and parents every observation inside its own trace", () => {
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_I1", [toolUse("toolu_01I", "Read", { file_path: "/a" })], usage(1, 2, 3, 4))],
+        [2, toolResult("toolu_01I", "x")],
+        [3, result({ cost: 0, numTurns: 1, durationMs: 1, durationApiMs: 1, modelUsage: {} })],
+      ]),
+      { ids: undefined },
+    );
+    const ids = new Set(obs(events).map((o) => o.id));
+    for (const { trace, observation } of events) {
+      expect(trace.id).toMatch(/^[0-9a-f]{32}$/);
+      expect(observation.id).toMatch(/^[0-9a-f]{16}$/);
+      if (observation.parentId) expect(ids.has(observation.parentId)).toBe(true);
+    }
+    expect(rootOf(events)).toHaveLength(1);
+  });
+});
