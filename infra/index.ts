@@ -1,5 +1,13 @@
 import { readSettings } from "./config";
 import { langfuseStack } from "./program";
 
-// The Pulumi entry point: validate the stack's config, then compose. Exports are the stack outputs.
-export = langfuseStack(readSettings());
+// The Pulumi entry point: validate the stack's config (before any resource exists), compose,
+// and export the stack outputs.
+const outputs = langfuseStack(readSettings());
+
+export const externalUrl = outputs.externalUrl;
+export const internalUrl = outputs.internalUrl;
+export const adminEmail = outputs.adminEmail;
+export const adminPassword = outputs.adminPassword;
+export const publicKey = outputs.publicKey;
+export const secretKey = outputs.secretKey;

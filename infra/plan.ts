@@ -1,15 +1,12 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { stringify } from "yaml";
 import { ConfigError } from "./config";
-import { kubernetesObjects, referenceContext, runPolicies } from "./policies";
-import { renderStack } from "./render/mockHarness";
-import { REPO_ROOT, listStacks, loadStackConfig } from "./render/stackConfig";
+import { writePlan } from "./render/planWriter";
+import { REPO_ROOT, listStacks } from "./render/stackConfig";
 
 /**
- * `npm run plan -- --stack <name>`: evaluates the program offline under Pulumi's mock monitor
- * with that stack's settings, writes what it would register to plan/<name>/ (secrets redacted)
- * and checks every policy. Exits 1 on invalid config or any violation, 2 on bad usage.
+ * `npm run plan -- --stack <name> [--root <dir>]`: evaluates the program offline under Pulumi's
+ * mock monitor with that stack's settings, writes plan/<name>/ (secrets redacted) and checks
+ * every policy. Exits 1 on invalid config or any violation, 2 on bad usage.
  */
 async function main(argv: string[]): Promise<number> {
   const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -21,9 +18,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let rendering;
+  let plan;
   try {
-    rendering = await renderStack(stack, loadStackConfig(stack, root));
+    plan = await writePlan(stack, root);
   } catch (e) {
     if (e instanceof ConfigError || (e instanceof Error && e.message.startsWith("no stack file"))) {
       console.error(`plan for stack "${stack}" stopped: ${e.message}`);
@@ -32,21 +29,10 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
 
-  const out = path.join(root, "plan", stack);
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(path.join(out, "manifests"), { recursive: true });
-  writeFileSync(path.join(out, "resources.json"), JSON.stringify(rendering.resources, null, 2) + "\n");
-  for (const r of kubernetesObjects(rendering.resources)) {
-    const { kind, metadata } = r.inputs;
-    const file = `${kind.toLowerCase()}-${metadata?.namespace ?? "cluster"}-${metadata?.name ?? r.name}.yaml`;
-    writeFileSync(path.join(out, "manifests", file), stringify(r.inputs));
-  }
-  const { runs, violations } = runPolicies(rendering.resources, referenceContext());
-  writeFileSync(path.join(out, "policy-report.json"), JSON.stringify(violations, null, 2) + "\n");
-
+  const { rendering, runs, violations, dir } = plan;
   const counts = new Map<string, number>();
   for (const r of rendering.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
-  console.log(`plan for stack "${stack}": ${rendering.resources.length} resources -> ${path.relative(process.cwd(), out)}/`);
+  console.log(`plan for stack "${stack}": ${rendering.resources.length} resources -> ${path.relative(process.cwd(), dir) || "."}/`);
   console.table([...counts].map(([type, count]) => ({ type, count })));
   console.table(runs.map((r) => ({ policy: r.policy, status: r.status, ...(r.detail ? { detail: r.detail } : {}) })));
   for (const v of violations) console.error(`violation [${v.policy}] ${v.resource}: ${v.message}`);

@@ -22,6 +22,11 @@ export interface Rendering {
   outputs: Record<string, { value: unknown; secret: boolean }>;
   /** Every value the mock generated for a random resource: must never appear in the plan's files. */
   generatedValues: string[];
+  /**
+   * Inputs as the mock monitor received them, secrets still wrapped: for tests that check a
+   * generated value's format. Never written anywhere.
+   */
+  rawInputs: Map<string, any>;
 }
 
 const ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -92,6 +97,10 @@ export async function renderStack(
     false,
   );
 
+  // Invalid config stops here, before even the stack resource exists (as `pulumi up` stops before
+  // registering anything); inside the stack a throw would also reject the stack's own outputs.
+  readSettings();
+
   const order: { key: string; type: string; name: string; parentUrn?: pulumi.Output<string>; options: ResourceOptionsSeen }[] = [];
   let programOutputs: Record<string, unknown> | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
@@ -110,7 +119,7 @@ export async function renderStack(
       });
       return undefined;
     });
-    programOutputs = program() as Record<string, unknown> | undefined;
+    programOutputs = (await program()) as Record<string, unknown> | undefined;
     return programOutputs;
   });
 
@@ -140,7 +149,7 @@ export async function renderStack(
       ? { value: await resolve(v), secret: await pulumi.isSecret(v) }
       : { value: v, secret: false };
   }
-  return { stack, resources, options, outputs, generatedValues };
+  return { stack, resources, options, outputs, generatedValues, rawInputs: seen };
 }
 
 function resolve<T>(o: pulumi.Output<T>): Promise<T> {

@@ -1,0 +1,130 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ConfigError, DEFAULTS, parseSettings } from "../infra/config";
+import { loadStackConfig } from "../infra/render/stackConfig";
+
+const ROOT = path.resolve(__dirname, "..");
+const minimal = { adminEmail: "admin@example.com" };
+
+function problemsOf(raw: Record<string, string>): string[] {
+  try {
+    parseSettings(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("stack settings", () => {
+  it("fills every default when only the admin email is set", () => {
+    expect(parseSettings(minimal)).toEqual({
+      platform: "kind",
+      namespace: "langfuse",
+      chartVersion: "1.5.41",
+      hostname: "langfuse.local",
+      ingressClassName: "nginx",
+      adminEmail: "admin@example.com",
+      organizationName: "ambient-code",
+      projectName: "ambient-code-platform",
+      nextauthSecretVersion: 1,
+      protect: true,
+      existingSecrets: {},
+    });
+  });
+
+  it("accepts the first POC's chart version and an OpenShift platform", () => {
+    const s = parseSettings({ ...minimal, chartVersion: "1.5.9", platform: "openshift", protect: "false", nextauthSecretVersion: "3" });
+    expect([s.chartVersion, s.platform, s.protect, s.nextauthSecretVersion]).toEqual(["1.5.9", "openshift", false, 3]);
+  });
+
+  it.each([
+    ["chartVersion", "^1.5", 'ambient-langfuse:chartVersion is "^1.5": use an exact chart version such as "1.5.41" (ranges would let `pulumi up` change Langfuse without a reviewed change)'],
+    ["chartVersion", "latest", 'ambient-langfuse:chartVersion is "latest": use an exact chart version such as "1.5.41" (ranges would let `pulumi up` change Langfuse without a reviewed change)'],
+    ["hostname", "https://langfuse.local/", 'ambient-langfuse:hostname is "https://langfuse.local/": use a bare host name such as "langfuse.example.com" (no scheme, port or path; labels of letters, digits and "-")'],
+    ["namespace", "Langfuse_NS", 'ambient-langfuse:namespace is "Langfuse_NS": a namespace must be a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), e.g. "langfuse"'],
+    ["platform", "eks", 'ambient-langfuse:platform is "eks": use one of "kind", "openshift"'],
+    ["adminEmail", "admin-at-example", 'ambient-langfuse:adminEmail is "admin-at-example": use an email address such as "admin@example.com"'],
+  ])("refuses %s = %j, naming the setting and what would be valid", (setting, value, message) => {
+    expect(problemsOf({ ...minimal, [setting]: value })).toEqual([message]);
+  });
+
+  it("requires the admin email", () => {
+    expect(problemsOf({})).toEqual([
+      "ambient-langfuse:adminEmail is not set: it is required, e.g. `pulumi config set adminEmail admin@example.com`",
+    ]);
+  });
+
+  it("refuses an unknown key in existingSecrets and lists the known ones", () => {
+    expect(problemsOf({ ...minimal, existingSecrets: JSON.stringify({ saltt: "abc" }) })).toEqual([
+      "ambient-langfuse:existingSecrets.saltt is not a known secret: use any of salt, encryptionKey, nextauthSecret, postgresPassword, clickhousePassword, redisPassword, s3User, s3Password",
+    ]);
+  });
+
+  it("refuses an encryption key that is not 64 hex characters, without echoing it", () => {
+    const key = "not-hex-" + "z".repeat(56);
+    const problems = problemsOf({ ...minimal, existingSecrets: JSON.stringify({ encryptionKey: key }) });
+    expect(problems).toEqual([
+      "ambient-langfuse:existingSecrets.encryptionKey is not 64 hex characters (it has 64 characters): Langfuse needs 256 bits as hex, e.g. the output of `openssl rand -hex 32`",
+    ]);
+    expect(problems.join("\n")).not.toContain(key);
+  });
+
+  it("refuses a store password the chart would splice unescaped into a URL", () => {
+    expect(problemsOf({ ...minimal, existingSecrets: JSON.stringify({ postgresPassword: "p@ss/word" }) })).toEqual([
+      "ambient-langfuse:existingSecrets.postgresPassword has characters other than letters and digits: Langfuse splices store credentials into connection URLs without escaping; rotate it to an alphanumeric value first",
+    ]);
+  });
+
+  it("adopts the secrets of an existing installation", () => {
+    const existing = { salt: "c2FsdHNhbHQ=", encryptionKey: "a1".repeat(32), redisPassword: "Redis0Password1" };
+    expect(parseSettings({ ...minimal, existingSecrets: JSON.stringify(existing) }).existingSecrets).toEqual(existing);
+  });
+
+  it("names a misspelt setting and suggests the right one", () => {
+    expect(problemsOf({ ...minimal, chartversion: "1.5.41" })).toEqual([
+      "ambient-langfuse:chartversion is not a setting of this program; did you mean ambient-langfuse:chartVersion?",
+    ]);
+  });
+
+  it("reports every problem at once", () => {
+    expect(problemsOf({ chartVersion: "^1", namespace: "NS" })).toHaveLength(3);
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  const project = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+
+  it("is the ambient-langfuse TypeScript program with infra/index.ts as its entry point", () => {
+    expect(project.name).toBe("ambient-langfuse");
+    expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true } });
+    expect(project.main).toBe("infra/index.ts");
+  });
+
+  it("declares every scalar setting with a type, a description and the program's own default", () => {
+    const declared = project.config as Record<string, { type: string; default?: unknown; description: string }>;
+    for (const [name, value] of Object.entries(DEFAULTS)) {
+      expect(declared[name], name).toMatchObject({ default: value });
+    }
+    for (const [name, decl] of Object.entries(declared)) {
+      expect(["string", "integer", "boolean", "array"], name).toContain(decl.type);
+      expect(decl.description.length, name).toBeGreaterThan(20);
+    }
+    expect(declared.adminEmail).toEqual({ type: "string", description: expect.any(String) });
+    expect(declared.existingSecrets, "structured: documented in the README").toBeUndefined();
+  });
+});
+
+describe("stack config as the CLI layers it", () => {
+  it("puts the stack file over Pulumi.yaml's defaults and replaces secure values with secret placeholders", () => {
+    const { config, secretKeys } = loadStackConfig("dev", ROOT, {
+      "ambient-langfuse:existingSecrets": { salt: { secure: "v1:AAAA" } },
+    });
+    expect(config["ambient-langfuse:chartVersion"]).toBe("1.5.41");
+    expect(config["ambient-langfuse:protect"]).toBe("false");
+    expect(JSON.parse(config["ambient-langfuse:existingSecrets"]).salt).toMatch(/^[0-9a-f]{64}$/);
+    expect(secretKeys).toEqual(["ambient-langfuse:existingSecrets"]);
+  });
+});
