@@ -25,8 +25,14 @@ const RULES: Rule[] = [
   },
   { label: "google-api-key", pattern: /\bAIza[0-9A-Za-z_-]{35}/g },
   { label: "google-oauth-token", pattern: /\bya29\.[0-9A-Za-z_-]{20,}/g },
-  { label: "bearer-token", pattern: /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, replacement: "$1 [REDACTED:bearer-token]" },
-  { label: "basic-auth", pattern: /\b(Basic)\s+[A-Za-z0-9+/]{12,}={0,2}/g, replacement: "$1 [REDACTED:basic-auth]" },
+  // A token has a digit or punctuation somewhere; prose ("Bearer authentication") has neither.
+  {
+    label: "bearer-token",
+    pattern: /\b(Bearer)\s+(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/gi,
+    replacement: "$1 [REDACTED:bearer-token]",
+  },
+  // Base64 credentials look like words, so only the header form counts.
+  { label: "basic-auth", pattern: /\b(Authorization["']?\s*[:=]\s*["']?Basic)\s+[A-Za-z0-9+/]{4,}={0,2}/gi, replacement: "$1 [REDACTED:basic-auth]" },
   { label: "url-credentials", pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/g, replacement: "$1:[REDACTED:url-credentials]@" },
   {
     label: "password",
