@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { readConfig } from "../src/config";
+
+const keys = { LANGFUSE_PUBLIC_KEY: "pk-lf-1b4e28ba-2fa1-11d2-883f-0016d3cca427", LANGFUSE_SECRET_KEY: "sk-lf-7c9e6679-7425-40de-944b-e07fc1f90ae7" };
+
+describe("configuration from the environment", () => {
+  it("reads the runner pod's variables", () => {
+    const config = readConfig({
+      ...keys,
+      LANGFUSE_BASE_URL: "http://langfuse-web.langfuse.svc.cluster.local:3000/",
+      AGENTIC_SESSION_NAME: "fix-login-bug-7x2k",
+      AGENTIC_SESSION_NAMESPACE: "team-payments",
+      USER_ID: "alice",
+      INTERACTIVE: "true",
+      LANGFUSE_MASK_MESSAGES: "true",
+      LANGFUSE_MAX_FIELD_BYTES: "4096",
+      LANGFUSE_SEND_COST: "false",
+    });
+    expect(config).toMatchObject({
+      enabled: true,
+      baseUrl: "http://langfuse-web.langfuse.svc.cluster.local:3000",
+      sessionName: "fix-login-bug-7x2k",
+      project: "team-payments",
+      userId: "alice",
+      interactive: true,
+      maskMessages: true,
+      maxFieldBytes: 4096,
+      sendCost: false,
+      warnings: [],
+    });
+  });
+
+  it("accepts the platform's older LANGFUSE_HOST and prefers LANGFUSE_PROJECT over the namespace", () => {
+    const config = readConfig({ ...keys, LANGFUSE_HOST: "https://langfuse.apps.rosa.example.com", LANGFUSE_PROJECT: "payments", AGENTIC_SESSION_NAMESPACE: "team-payments" });
+    expect(config).toMatchObject({ enabled: true, baseUrl: "https://langfuse.apps.rosa.example.com", project: "payments", maxFieldBytes: 32_768, maskMessages: false, sendCost: false });
+  });
+
+  it("is off without keys or endpoint, saying which variables are missing and never their values", () => {
+    expect(readConfig({})).toMatchObject({
+      enabled: false,
+      disabledReason: "LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL (or LANGFUSE_HOST) are not set",
+    });
+    const noUrl = readConfig({ ...keys });
+    expect(noUrl).toMatchObject({ enabled: false, disabledReason: "LANGFUSE_BASE_URL (or LANGFUSE_HOST) is not set" });
+    expect(JSON.stringify(noUrl.disabledReason)).not.toContain("sk-lf");
+  });
+
+  it("is off when LANGFUSE_ENABLED is false, even with keys", () => {
+    expect(readConfig({ ...keys, LANGFUSE_BASE_URL: "http://x:3000", LANGFUSE_ENABLED: "false" })).toMatchObject({ enabled: false, disabledReason: "LANGFUSE_ENABLED is false" });
+  });
+
+  it("warns about values it cannot use and falls back to the default", () => {
+    const config = readConfig({ LANGFUSE_MAX_FIELD_BYTES: "32k", LANGFUSE_SEND_COST: "maybe" });
+    expect(config.maxFieldBytes).toBe(32_768);
+    expect(config.sendCost).toBe(false);
+    expect(config.warnings).toEqual([
+      'LANGFUSE_MAX_FIELD_BYTES is "32k": use a whole number of bytes, at least 256; using 32768.',
+      'LANGFUSE_SEND_COST is "maybe": use true or false.',
+    ]);
+  });
+});
