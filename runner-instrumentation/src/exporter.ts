@@ -4,6 +4,8 @@ import { LangfuseSpanProcessor } from "@langfuse/otel";
 import { setLangfuseTracerProvider, startObservation } from "@langfuse/tracing";
 import type { Observation, ObservationEvent, TraceInfo } from "./events";
 
+const APP_ROOT_ATTRIBUTE = "langfuse.internal.is_app_root";
+
 /** Where finished observations go: Langfuse, or the dry-run printer. */
 export interface Exporter {
   /** Hands events over; never throws, never waits on the network. */
@@ -89,6 +91,10 @@ export class LangfuseExporter implements Exporter {
     // Root spans start from the empty context so a host's active span never adopts them.
     const observation = context.with(ROOT_CONTEXT, () => start(o, parentSpanContext));
     observation.otelSpan.setAttributes(traceAttributes(trace));
+    // The span processor calls every span whose parent it has not started yet an "app root"
+    // (Langfuse then lists it as a root). Children are sent before their parents here, so only
+    // the true root may keep that mark; a later write wins over the processor's.
+    if (o.parentId) observation.otelSpan.setAttribute(APP_ROOT_ATTRIBUTE, false);
     observation.end(o.endTime);
   }
 

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readConfig } from "../src/config";
+import { DryRunExporter } from "../src/dryRunExporter";
+import { LangfuseExporter } from "../src/exporter";
+import { sequentialIds } from "../src/ids";
+import { replayFiles } from "../src/replay";
+import { OtlpReceiver, type ReceivedSpan } from "./otlpReceiver";
+import { recording } from "./recordingsPath";
+
+const PUBLIC_KEY = "pk-lf-1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+const SECRET_KEY = "sk-lf-7c9e6679-7425-40de-944b-e07fc1f90ae7";
+const SESSION_FILE = recording("transcripts/entire-cli-60fd31fcf4.jsonl");
+
+const env = (baseUrl: string) => ({
+  LANGFUSE_PUBLIC_KEY: PUBLIC_KEY,
+  LANGFUSE_SECRET_KEY: SECRET_KEY,
+  LANGFUSE_BASE_URL: baseUrl,
+  AGENTIC_SESSION_NAME: "fix-fish-completions-q8w2",
+  AGENTIC_SESSION_NAMESPACE: "team-cli",
+  USER_ID: "paul",
+  INTERACTIVE: "true",
+});
+
+const nanos = (iso: string) => (BigInt(new Date(iso).getTime()) * 1_000_000n).toString();
+
+describe("the Langfuse exporter, against a real OTLP/HTTP receiver on loopback", () => {
+  const receiver = new OtlpReceiver();
+  let baseUrl = "";
+  let expected: ReturnType<DryRunExporter["document"]>;
+  let spans: ReceivedSpan[] = [];
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    baseUrl = await receiver.start();
+    const config = readConfig(env(baseUrl));
+    // The same replay twice with the same ids: once printed, once sent.
+    const dryRun = new DryRunExporter();
+    await replayFiles([SESSION_FILE], { config, exporter: dryRun, ids: sequentialIds(), warn: (m) => errors.push(m) });
+    expected = dryRun.document();
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl, onError: (m) => errors.push(m) });
+    await replayFiles([SESSION_FILE], { config, exporter, ids: sequentialIds(), warn: (m) => errors.push(m) });
+    await exporter.shutdown(10_000);
+    spans = receiver.spans();
+  });
+  afterAll(() => receiver.stop());
+
+  it("posts OTLP JSON to /api/public/otel/v1/traces with Basic auth of the key pair", () => {
+    expect(errors).toEqual([]);
+    expect(receiver.requests.length).toBeGreaterThan(0);
+    for (const r of receiver.requests) {
+      expect(r.method).toBe("POST");
+      expect(r.url).toBe("/api/public/otel/v1/traces");
+      expect(r.headers["content-type"]).toBe("application/json");
+      expect(r.headers.authorization).toBe(`Basic ${Buffer.from(`${PUBLIC_KEY}:${SECRET_KEY}`).toString("base64")}`);
+    }
+  });
+
+  it("sends exactly the observations the dry run prints: same ids, parents, names, types, models, usage and times", () => {
+    const printed = expected.traces.flatMap((t) => t.observations.map((o) => ({ trace: t, o })));
+    expect(spans).toHaveLength(printed.length);
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    for (const { trace, o } of printed) {
+      const span = byId.get(o.id as string)!;
+      expect(span, `span ${o.id}`).toBeDefined();
+      expect(span.scope).toBe("langfuse-sdk");
+      expect(span.traceId).toBe(trace.id);
+      expect(span.parentSpanId).toBe(o.parentId);
+      expect(span.name).toBe(o.name);
+      expect(span.attributes["langfuse.observation.type"]).toBe(o.type);
+      expect(span.attributes["langfuse.observation.level"]).toBe(o.level);
+      expect(span.attributes["langfuse.observation.model.name"]).toBe(o.model);
+      const usage = span.attributes["langfuse.observation.usage_details"];
+      expect(usage === undefined ? undefined : JSON.parse(usage as string)).toEqual(o.usageDetails);
+      expect(span.attributes["langfuse.observation.cost_details"]).toBeUndefined();
+      expect(span.startTimeUnixNano).toBe(nanos(o.startTime as string));
+      expect(span.endTimeUnixNano).toBe(nanos(o.endTime as string));
+      expect(span.attributes["session.id"]).toBe("fix-fish-completions-q8w2");
+      expect(span.attributes["user.id"]).toBe("paul");
+      expect(span.attributes["langfuse.trace.name"]).toBe("claude-code");
+      expect(span.attributes["langfuse.trace.tags"]).toEqual(["claude-code", "project:team-cli", "model:claude-opus-4-6"]);
+      expect(span.attributes["langfuse.trace.metadata.interactive"]).toBe("true");
+    }
+  });
+
+  it("nests the Explore sub-agent under its Task call and gives its final call the real usage", () => {
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const explore = spans.find((s) => s.name === "Explore")!;
+    expect(explore.attributes["langfuse.observation.type"]).toBe("agent");
+    const task = byId.get(explore.parentSpanId!)!;
+    expect([task.name, task.attributes["langfuse.observation.type"]]).toEqual(["Task", "tool"]);
+    const root = byId.get(task.parentSpanId!)!;
+    expect([root.name, root.parentSpanId, root.attributes["langfuse.observation.type"]]).toEqual(["claude-code", undefined, "agent"]);
+    const final = spans.find((s) => s.parentSpanId === explore.spanId && s.attributes["langfuse.observation.metadata.usageSource"] === "toolUseResult")!;
+    expect(final.attributes["langfuse.observation.model.name"]).toBe("claude-haiku-4-5-20251001");
+    expect(JSON.parse(final.attributes["langfuse.observation.usage_details"] as string)).toEqual({
+      input: 0,
+      output: 1_955,
+      cache_read_input_tokens: 52_501,
+      cache_creation_input_tokens: 279,
+    });
+  });
+
+  it("marks only the root of each trace as the application root", () => {
+    const appRoots = spans.filter((s) => s.attributes["langfuse.internal.is_app_root"] === true);
+    expect(appRoots.map((s) => s.parentSpanId)).toEqual([undefined, undefined]);
+    expect(new Set(appRoots.map((s) => s.traceId)).size).toBe(2);
+  });
+
+  it("never puts the secret key in a span", () => {
+    expect(JSON.stringify(spans)).not.toContain(SECRET_KEY);
+  });
+});
+
+describe("when Langfuse is unreachable or stalls", () => {
+  const event = {
+    trace: { id: "4bf92f3577b34da6a3ce929d0e0e4736", name: "claude-code", tags: [], metadata: {} },
+    observation: { id: "00f067aa0ba902b7", type: "agent" as const, name: "claude-code", level: "DEFAULT" as const, startTime: new Date(), endTime: new Date() },
+  };
+
+  it("reports a refused connection, without the keys, and resolves without throwing", async () => {
+    const closed = new OtlpReceiver();
+    const url = await closed.start();
+    await closed.stop();
+    const errors: string[] = [];
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 2, onError: (m) => errors.push(m) });
+    exporter.emit([event]);
+    await expect(exporter.shutdown(3_000)).resolves.toBeUndefined();
+    const hostPort = url.replace("http://", "");
+    expect(errors).toEqual([`shutdown to ${url} failed: connect ECONNREFUSED ${hostPort}`]);
+  });
+
+  it("gives up on a stalled endpoint at its own deadline", async () => {
+    const stalled = new OtlpReceiver("hang");
+    const url = await stalled.start();
+    const errors: string[] = [];
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 30, onError: (m) => errors.push(m) });
+    exporter.emit([event]);
+    const started = Date.now();
+    await exporter.flush(400);
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(350);
+    expect(waited).toBeLessThan(2_000);
+    expect(errors).toEqual([`flush to ${url} did not finish within 400 ms; unsent spans are dropped`]);
+    expect(stalled.requests).toHaveLength(1);
+    await stalled.stop();
+    await exporter.shutdown(500);
+  });
+});
