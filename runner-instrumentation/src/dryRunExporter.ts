@@ -1,9 +1,16 @@
 import type { Observation, ObservationEvent, TraceInfo } from "./events";
 import type { Exporter } from "./exporter";
 
+/** An observation as printed: times as ISO-8601 UTC strings, absent fields left out. */
+export type PrintedObservation = Omit<Observation, "startTime" | "endTime" | "completionStartTime"> & {
+  startTime: string;
+  endTime: string;
+  completionStartTime?: string;
+};
+
 /** The dry run's output: every trace, with its observations in the order they would be sent. */
 export interface DryRunDocument {
-  traces: Array<Omit<TraceInfo, "sessionId" | "userId"> & { sessionId?: string; userId?: string; observations: Record<string, unknown>[] }>;
+  traces: Array<TraceInfo & { observations: PrintedObservation[] }>;
 }
 
 /**
@@ -63,12 +70,12 @@ const FIELD_ORDER = [
   "metadata",
 ] as const;
 
-function observationJson(o: Observation): Record<string, unknown> {
+function observationJson(o: Observation): PrintedObservation {
   const out: Record<string, unknown> = {};
   for (const key of FIELD_ORDER) {
     const value = o[key];
     if (value === undefined) continue;
     out[key] = value instanceof Date ? value.toISOString() : value;
   }
-  return out;
+  return out as PrintedObservation;
 }
