@@ -19,6 +19,19 @@ export const EXISTING_SECRET_KEYS = [
 ] as const;
 export type ExistingSecretKey = (typeof EXISTING_SECRET_KEYS)[number];
 
+export const OPERATOR_INTEGRATIONS = ["admission-policy", "operator-env", "none"] as const;
+export type OperatorIntegration = (typeof OPERATOR_INTEGRATIONS)[number];
+
+export const ADMISSION_POLICY_API_VERSIONS = ["v1", "v1beta1"] as const;
+export type AdmissionPolicyApiVersion = (typeof ADMISSION_POLICY_API_VERSIONS)[number];
+
+/** A platform project: a namespace whose runner pods are traced. */
+export interface ProjectSetting {
+  namespace: string;
+  /** Human name, shown as the created namespace's display name; defaults to the namespace. */
+  displayName: string;
+}
+
 /** The validated settings of one stack. */
 export interface Settings {
   /** Where the stack runs: decides exposure and security contexts (see platform.ts). */
@@ -46,6 +59,22 @@ export interface Settings {
    * the only consumer (InternalSecrets) wraps each one with `pulumi.secret` before use.
    */
   existingSecrets: Partial<Record<ExistingSecretKey, string>>;
+  /** Project namespaces that receive the Langfuse keys and endpoint. */
+  projects: ProjectSetting[];
+  /** Create (and label as managed) each project namespace; otherwise never touch them. */
+  createProjectNamespaces: boolean;
+  /** Tell runners to drop prompt and output text from traces. */
+  maskMessages: boolean;
+  /** How runner pods receive the values: admission policy, the operator's own env, or not at all. */
+  operatorIntegration: OperatorIntegration;
+  /** admissionregistration.k8s.io version of the MutatingAdmissionPolicy. */
+  admissionPolicyApiVersion: AdmissionPolicyApiVersion;
+  /** Namespace, Deployment and container of the platform's operator. */
+  operatorNamespace: string;
+  operatorDeployment: string;
+  operatorContainer: string;
+  /** The runner container in session pods: the only container the admission policy patches. */
+  runnerContainer: string;
 }
 
 export const DEFAULTS = {
@@ -58,10 +87,18 @@ export const DEFAULTS = {
   projectName: "ambient-code-platform",
   nextauthSecretVersion: 1,
   protect: true,
+  createProjectNamespaces: false,
+  maskMessages: false,
+  operatorIntegration: "admission-policy",
+  admissionPolicyApiVersion: "v1",
+  operatorNamespace: "ambient-code",
+  operatorDeployment: "agentic-operator",
+  operatorContainer: "agentic-operator",
+  runnerContainer: "ambient-code-runner",
 } as const;
 
 /** Every setting this program reads; anything else under `ambient-langfuse:` is a typo. */
-export const SETTING_NAMES = [...Object.keys(DEFAULTS), "adminEmail", "existingSecrets"] as const;
+export const SETTING_NAMES = [...Object.keys(DEFAULTS), "adminEmail", "existingSecrets", "projects"] as const;
 
 /** Raised when stack config is invalid; the message lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -109,9 +146,9 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
     }
   }
 
-  const platform = str("platform") ?? DEFAULTS.platform;
-  if (!(PLATFORMS as readonly string[]).includes(platform)) {
-    problems.push(`${key("platform")} is "${platform}": use one of ${PLATFORMS.map((p) => `"${p}"`).join(", ")}`);
+  const platformRaw = str("platform") ?? DEFAULTS.platform;
+  if (!(PLATFORMS as readonly string[]).includes(platformRaw)) {
+    problems.push(`${key("platform")} is "${platformRaw}": use one of ${PLATFORMS.map((p) => `"${p}"`).join(", ")}`);
   }
 
   const namespace = str("namespace") ?? DEFAULTS.namespace;
@@ -166,17 +203,43 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
     problems.push(`${key("nextauthSecretVersion")} is "${versionRaw}": use a positive integer (bump it by one to rotate)`);
   }
 
-  const protectRaw = str("protect");
-  if (protectRaw !== undefined && protectRaw !== "true" && protectRaw !== "false") {
-    problems.push(`${key("protect")} is "${protectRaw}": use true or false`);
-  }
-  const protect = protectRaw === undefined ? DEFAULTS.protect : protectRaw === "true";
+  const bool = (name: "protect" | "createProjectNamespaces" | "maskMessages"): boolean => {
+    const v = str(name);
+    if (v !== undefined && v !== "true" && v !== "false") {
+      problems.push(`${key(name)} is "${v}": use true or false`);
+    }
+    return v === undefined ? DEFAULTS[name] : v === "true";
+  };
+  const oneOf = <T extends string>(name: keyof typeof DEFAULTS, allowed: readonly T[]): T => {
+    const v = str(name) ?? String(DEFAULTS[name]);
+    if (!allowed.includes(v as T)) {
+      problems.push(`${key(name)} is "${v}": use one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+    }
+    return v as T;
+  };
+  const label = (name: "operatorNamespace" | "operatorDeployment" | "operatorContainer" | "runnerContainer"): string => {
+    const v = str(name) ?? DEFAULTS[name];
+    if (!isDns1123Label(v)) {
+      problems.push(`${key(name)} is "${v}": use a DNS-1123 label (lower-case letters, digits and "-"), e.g. "${DEFAULTS[name]}"`);
+    }
+    return v;
+  };
 
+  const protect = bool("protect");
   const existingSecrets = parseExistingSecrets(raw.existingSecrets, problems);
+  const projects = parseProjects(raw.projects, namespace, problems);
+  const createProjectNamespaces = bool("createProjectNamespaces");
+  const maskMessages = bool("maskMessages");
+  const operatorIntegration = oneOf("operatorIntegration", OPERATOR_INTEGRATIONS);
+  const admissionPolicyApiVersion = oneOf("admissionPolicyApiVersion", ADMISSION_POLICY_API_VERSIONS);
+  const operatorNamespace = label("operatorNamespace");
+  const operatorDeployment = label("operatorDeployment");
+  const operatorContainer = label("operatorContainer");
+  const runnerContainer = label("runnerContainer");
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    platform: platform as Platform,
+    platform: platformRaw as Platform,
     namespace,
     chartVersion,
     hostname,
@@ -187,7 +250,68 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
     nextauthSecretVersion,
     protect,
     existingSecrets,
+    projects,
+    createProjectNamespaces,
+    maskMessages,
+    operatorIntegration,
+    admissionPolicyApiVersion,
+    operatorNamespace,
+    operatorDeployment,
+    operatorContainer,
+    runnerContainer,
   };
+}
+
+function parseProjects(raw: string | undefined, langfuseNamespace: string, problems: string[]): ProjectSetting[] {
+  const name = `${PROJECT}:projects`;
+  if (raw === undefined || raw === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed)) {
+    problems.push(`${name} must be a list of namespaces, each a string or {namespace, displayName}`);
+    return [];
+  }
+  const projects: ProjectSetting[] = [];
+  const firstIndex = new Map<string, number>();
+  parsed.forEach((entry: unknown, i) => {
+    const at = `${name}[${i}]`;
+    let project: ProjectSetting | undefined;
+    if (typeof entry === "string") {
+      project = { namespace: entry, displayName: entry };
+    } else if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) {
+      const { namespace, displayName, ...rest } = entry as Record<string, unknown>;
+      if (Object.keys(rest).length > 0) {
+        problems.push(`${at} has unknown keys ${Object.keys(rest).join(", ")}: use namespace and displayName`);
+      }
+      if (typeof namespace === "string" && (displayName === undefined || typeof displayName === "string")) {
+        project = { namespace, displayName: (displayName as string | undefined) ?? namespace };
+      }
+    }
+    if (project === undefined) {
+      problems.push(`${at} must be a namespace string or {namespace, displayName}, e.g. "team-a"`);
+      return;
+    }
+    if (!isDns1123Label(project.namespace)) {
+      problems.push(`${at} is "${project.namespace}": a project namespace must be a DNS-1123 label, e.g. "team-a"`);
+      return;
+    }
+    if (project.namespace === langfuseNamespace) {
+      problems.push(`${at} is "${project.namespace}", the Langfuse namespace itself: list only project namespaces`);
+      return;
+    }
+    const earlier = firstIndex.get(project.namespace);
+    if (earlier !== undefined) {
+      problems.push(`${at} is "${project.namespace}" again (already ${name}[${earlier}]): list each namespace once`);
+      return;
+    }
+    firstIndex.set(project.namespace, i);
+    projects.push(project);
+  });
+  return projects;
 }
 
 function parseExistingSecrets(

@@ -11,3 +11,4 @@ export const adminEmail = outputs.adminEmail;
 export const adminPassword = outputs.adminPassword;
 export const publicKey = outputs.publicKey;
 export const secretKey = outputs.secretKey;
+export const projects = outputs.projects;

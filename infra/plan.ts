@@ -1,7 +1,13 @@
 import * as path from "node:path";
+
 import { ConfigError } from "./config";
 import { writePlan } from "./render/planWriter";
 import { REPO_ROOT, listStacks } from "./render/stackConfig";
+
+// tsx turns source maps on, which makes each `new Error().stack` the Pulumi SDK captures per
+// promise (for its leak report) several times slower and the plan grow faster than linearly with
+// the number of resources; stack traces then point into the transpiled code instead.
+process.setSourceMapsEnabled(false);
 
 /**
  * `npm run plan -- --stack <name> [--root <dir>]`: evaluates the program offline under Pulumi's

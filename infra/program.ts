@@ -7,6 +7,10 @@ import { InternalSecrets } from "./langfuse/internalSecrets";
 import { LangfuseRelease } from "./langfuse/release";
 import { BOOTSTRAP_SECRET_NAME, INTERNAL_SECRET_NAME, MANAGED_BY_LABELS, externalUrl, internalWebUrl } from "./names";
 import { platformProfile } from "./platform";
+import { OperatorEnvIntegration } from "./operator/operatorEnvIntegration";
+import { RunnerPodPatch } from "./operator/runnerPodPatch";
+import { PROJECT_CONFIGMAP_NAME, PROJECT_SECRET_NAME, projectConfigData } from "./projects/projectContract";
+import { ProjectWiring } from "./projects/projectWiring";
 
 /** The stack's outputs; the three credentials are Pulumi secrets. */
 export interface StackOutputs {
@@ -16,6 +20,8 @@ export interface StackOutputs {
   adminPassword: pulumi.Output<string>;
   publicKey: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
+  /** Per project namespace, the names of the objects its runners read (never the keys). */
+  projects: Record<string, { secret: string; configMap: string }>;
 }
 
 /** Composes the stack from validated settings. Wiring only: every decision lives in a pure function. */
@@ -45,6 +51,44 @@ export function langfuseStack(settings: Settings): StackOutputs {
     dependsOn: [internal, bootstrap],
   });
 
+  // Langfuse OSS creates exactly one key pair headlessly, so every project shares it
+  // (`isolation: shared`); the namespace contract stays the same when projects get their own.
+  const sharedKeys = { publicKey: bootstrap.publicKey, secretKey: bootstrap.secretKey };
+  for (const project of settings.projects) {
+    new ProjectWiring(`project-${project.namespace}`, {
+      namespace: project.namespace,
+      displayName: project.displayName,
+      createNamespace: settings.createProjectNamespaces,
+      keys: sharedKeys,
+      config: projectConfigData({
+        namespace: project.namespace,
+        langfuseNamespace: settings.namespace,
+        maskMessages: settings.maskMessages,
+      }),
+    });
+  }
+
+  if (settings.operatorIntegration === "admission-policy") {
+    new RunnerPodPatch("runner-pod-patch", {
+      apiVersion: settings.admissionPolicyApiVersion,
+      runnerContainer: settings.runnerContainer,
+      keysSecretName: PROJECT_SECRET_NAME,
+      configMapName: PROJECT_CONFIGMAP_NAME,
+      policyName: "ambient-langfuse-runner-env",
+      labels: MANAGED_BY_LABELS,
+    });
+  } else if (settings.operatorIntegration === "operator-env") {
+    new OperatorEnvIntegration("operator-env", {
+      operatorNamespace: settings.operatorNamespace,
+      operatorDeployment: settings.operatorDeployment,
+      operatorContainer: settings.operatorContainer,
+      publicKey: bootstrap.publicKey,
+      secretKey: bootstrap.secretKey,
+      host: internalWebUrl(settings.namespace),
+      maskMessages: settings.maskMessages,
+    });
+  }
+
   return {
     externalUrl: externalUrl(settings.hostname),
     internalUrl: internalWebUrl(settings.namespace),
@@ -52,5 +96,8 @@ export function langfuseStack(settings: Settings): StackOutputs {
     adminPassword: bootstrap.adminPassword,
     publicKey: bootstrap.publicKey,
     secretKey: bootstrap.secretKey,
+    projects: Object.fromEntries(
+      settings.projects.map((p) => [p.namespace, { secret: PROJECT_SECRET_NAME, configMap: PROJECT_CONFIGMAP_NAME }]),
+    ),
   };
 }

@@ -32,6 +32,15 @@ describe("stack settings", () => {
       nextauthSecretVersion: 1,
       protect: true,
       existingSecrets: {},
+      projects: [],
+      createProjectNamespaces: false,
+      maskMessages: false,
+      operatorIntegration: "admission-policy",
+      admissionPolicyApiVersion: "v1",
+      operatorNamespace: "ambient-code",
+      operatorDeployment: "agentic-operator",
+      operatorContainer: "agentic-operator",
+      runnerContainer: "ambient-code-runner",
     });
   });
 
@@ -89,6 +98,37 @@ describe("stack settings", () => {
     ]);
   });
 
+  it("reads projects given as names or as {namespace, displayName}", () => {
+    const s = parseSettings({ ...minimal, projects: JSON.stringify(["team-a", { namespace: "team-b", displayName: "Team B" }]) });
+    expect(s.projects).toEqual([
+      { namespace: "team-a", displayName: "team-a" },
+      { namespace: "team-b", displayName: "Team B" },
+    ]);
+  });
+
+  it("names a duplicate project and the entry it repeats", () => {
+    expect(problemsOf({ ...minimal, projects: JSON.stringify(["team-a", "team-b", { namespace: "team-a" }]) })).toEqual([
+      'ambient-langfuse:projects[2] is "team-a" again (already ambient-langfuse:projects[0]): list each namespace once',
+    ]);
+  });
+
+  it("names an invalid project namespace by its index", () => {
+    expect(problemsOf({ ...minimal, projects: JSON.stringify(["team-a", "Team_B", 42, "langfuse"]) })).toEqual([
+      'ambient-langfuse:projects[1] is "Team_B": a project namespace must be a DNS-1123 label, e.g. "team-a"',
+      'ambient-langfuse:projects[2] must be a namespace string or {namespace, displayName}, e.g. "team-a"',
+      'ambient-langfuse:projects[3] is "langfuse", the Langfuse namespace itself: list only project namespaces',
+    ]);
+  });
+
+  it.each([
+    ["operatorIntegration", "webhook", 'ambient-langfuse:operatorIntegration is "webhook": use one of "admission-policy", "operator-env", "none"'],
+    ["admissionPolicyApiVersion", "v1alpha1", 'ambient-langfuse:admissionPolicyApiVersion is "v1alpha1": use one of "v1", "v1beta1"'],
+    ["runnerContainer", "Runner", 'ambient-langfuse:runnerContainer is "Runner": use a DNS-1123 label (lower-case letters, digits and "-"), e.g. "ambient-code-runner"'],
+    ["maskMessages", "yes", 'ambient-langfuse:maskMessages is "yes": use true or false'],
+  ])("refuses %s = %j", (setting, value, message) => {
+    expect(problemsOf({ ...minimal, [setting]: value })).toEqual([message]);
+  });
+
   it("reports every problem at once", () => {
     expect(problemsOf({ chartVersion: "^1", namespace: "NS" })).toHaveLength(3);
   });
@@ -114,6 +154,7 @@ describe("Pulumi.yaml", () => {
     }
     expect(declared.adminEmail).toEqual({ type: "string", description: expect.any(String) });
     expect(declared.existingSecrets, "structured: documented in the README").toBeUndefined();
+    expect(declared.projects, "strings or objects: documented in the README").toBeUndefined();
   });
 });
 

@@ -58,14 +58,14 @@ describe("the whole program, for every stack file present", () => {
 
   it("runs infra/index.ts itself, the entry point `pulumi up` loads", async () => {
     const rendering = await renderStack("dev", loadStackConfig("dev"), async () => ({ ...(await import("../infra/index")) }));
-    expect(Object.keys(rendering.outputs).sort()).toEqual(["adminEmail", "adminPassword", "externalUrl", "internalUrl", "publicKey", "secretKey"]);
+    expect(Object.keys(rendering.outputs).sort()).toEqual(["adminEmail", "adminPassword", "externalUrl", "internalUrl", "projects", "publicKey", "secretKey"]);
     expect(rendering.resources.map((r) => `${r.type}::${r.name}`)).toEqual(dev.resources.map((r) => `${r.type}::${r.name}`));
   });
 });
 
 describe("the dev stack's resources", () => {
   it("registers the namespace, the random values, both Secrets and the release, in order, with their parents", () => {
-    expect(dev.resources.map((r) => [r.type, r.name, r.parent])).toEqual([
+    expect(dev.resources.slice(0, 18).map((r) => [r.type, r.name, r.parent])).toEqual([
       ["kubernetes:core/v1:Namespace", "langfuse", null],
       ["ambient-langfuse:langfuse:InternalSecrets", "internal", null],
       ...["encryptionKey", "salt", "nextauthSecret"].map((k) => ["random:index/randomBytes:RandomBytes", `internal-${k}`, "ambient-langfuse:langfuse:InternalSecrets::internal"]),
@@ -305,9 +305,17 @@ describe("npm run plan", () => {
     cpSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), path.join(root, "Pulumi.dev.yaml"));
     const plan = await writePlan("dev", root);
     expect(readdirSync(path.join(plan.dir, "manifests")).sort()).toEqual([
+      "configmap-team-a-langfuse-config.yaml",
+      "configmap-team-b-langfuse-config.yaml",
+      "mutatingadmissionpolicy-cluster-ambient-langfuse-runner-env.yaml",
+      "mutatingadmissionpolicybinding-cluster-ambient-langfuse-runner-env.yaml",
       "namespace-cluster-langfuse.yaml",
+      "namespace-cluster-team-a.yaml",
+      "namespace-cluster-team-b.yaml",
       "secret-langfuse-langfuse-bootstrap.yaml",
       "secret-langfuse-langfuse-internal.yaml",
+      "secret-team-a-langfuse-keys.yaml",
+      "secret-team-b-langfuse-keys.yaml",
     ]);
     expect(JSON.parse(readFileSync(path.join(plan.dir, "policy-report.json"), "utf8"))).toEqual([]);
     expect(JSON.parse(readFileSync(path.join(plan.dir, "resources.json"), "utf8"))).toEqual(plan.rendering.resources);
@@ -322,7 +330,7 @@ describe("npm run plan", () => {
 
   it("exits 0 for the dev stack from the command line", async () => {
     const { stdout } = await run("npx", ["tsx", "infra/plan.ts", "--stack", "dev"], { cwd: REPO_ROOT });
-    expect(stdout).toContain('plan for stack "dev": 18 resources');
+    expect(stdout).toContain('plan for stack "dev": 29 resources');
     expect(stdout).toContain("0 violation(s)");
   });
 

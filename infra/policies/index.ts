@@ -1,11 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { admissionPolicyTargetsRunners } from "./admissionPolicyTargetsRunners";
 import { chartValuePathsExist } from "./chartValuePathsExist";
+import { configUrlPointsAtRelease } from "./configUrlPointsAtRelease";
 import { dns1123Names } from "./dns1123Names";
 import { exactChartVersion } from "./exactChartVersion";
 import { kubernetesSchema } from "./kubernetesSchema";
 import { noLiteralSecrets } from "./noLiteralSecrets";
+import { operatorEnvRefsOptional } from "./operatorEnvRefsOptional";
+import { projectKeysStayHome } from "./projectKeysStayHome";
+import { projectWiringComplete } from "./projectWiringComplete";
 import { secretRefsResolve } from "./secretRefsResolve";
 import { secretsAreSecret } from "./secretsAreSecret";
 import type { PlannedResource, Policy, PolicyContext, Violation } from "./types";
@@ -21,6 +26,11 @@ export const POLICIES: Policy[] = [
   kubernetesSchema,
   secretsAreSecret,
   dns1123Names,
+  projectKeysStayHome,
+  projectWiringComplete,
+  admissionPolicyTargetsRunners,
+  configUrlPointsAtRelease,
+  operatorEnvRefsOptional,
 ];
 
 /** Where the chart's own values files live: `../shared/reference` beside the checkout. */
