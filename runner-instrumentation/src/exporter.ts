@@ -5,6 +5,10 @@ import { setLangfuseTracerProvider, startObservation } from "@langfuse/tracing";
 import type { Observation, ObservationEvent, TraceInfo } from "./events";
 
 const APP_ROOT_ATTRIBUTE = "langfuse.internal.is_app_root";
+/** Below the span processor's queue of 2,048, with room for one batch in flight. */
+const MAX_UNDRAINED_SPANS = 1_500;
+/** What waits for Langfuse at most; beyond it the oldest observations are dropped, and said so. */
+const MAX_BACKLOG = 20_000;
 
 /** Where finished observations go: Langfuse, or the dry-run printer. */
 export interface Exporter {
@@ -55,6 +59,9 @@ export class LangfuseExporter implements Exporter {
   private readonly ids = new PresetIdGenerator();
   private readonly provider: BasicTracerProvider;
   private readonly reported = new Set<string>();
+  private readonly backlog: ObservationEvent[] = [];
+  private sentSinceDrain = 0;
+  private draining: Promise<void> | undefined;
 
   constructor(private readonly settings: LangfuseExporterSettings) {
     const processor = new LangfuseSpanProcessor({
@@ -73,13 +80,49 @@ export class LangfuseExporter implements Exporter {
   }
 
   emit(events: ObservationEvent[]): void {
-    for (const event of events) {
+    this.backlog.push(...events);
+    if (this.backlog.length > MAX_BACKLOG) {
+      const dropped = this.backlog.splice(0, this.backlog.length - MAX_BACKLOG).length;
+      this.report(`Langfuse is not keeping up: dropped ${dropped} observations, keeping the latest ${MAX_BACKLOG}`);
+    }
+    this.pump();
+  }
+
+  /**
+   * The SDK's span processor queues at most 2,048 finished spans and silently drops the rest,
+   * and drains only as its exports complete. Spans go to it in bursts of at most
+   * MAX_UNDRAINED_SPANS; the rest wait here until a flush has emptied its queue.
+   */
+  private pump(): void {
+    while (this.backlog.length > 0 && this.sentSinceDrain < MAX_UNDRAINED_SPANS) {
+      const event = this.backlog.shift()!;
+      this.sentSinceDrain++;
       try {
         this.send(event);
       } catch (e) {
-        this.report(`could not record observation "${event.observation.name}": ${(e as Error).message}`);
+        this.report(`could not record observation "${event.observation.name}": ${describeError(e)}`);
       }
     }
+    if (this.backlog.length > 0 && !this.draining) {
+      this.draining = this.provider
+        .forceFlush()
+        .catch((e: unknown) => this.report(`export to ${this.settings.baseUrl} failed: ${describeError(e)}`))
+        .then(() => {
+          this.sentSinceDrain = 0;
+          this.draining = undefined;
+          this.pump();
+        });
+    }
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.draining) await this.draining;
+      else if (this.backlog.length > 0) this.pump();
+      else break;
+    }
+    await this.provider.forceFlush();
+    this.sentSinceDrain = 0;
   }
 
   private send({ trace, observation: o }: ObservationEvent): void {
@@ -99,11 +142,14 @@ export class LangfuseExporter implements Exporter {
   }
 
   async flush(deadlineMs: number): Promise<void> {
-    await this.withDeadline("flush", deadlineMs, () => this.provider.forceFlush());
+    await this.withDeadline("flush", deadlineMs, () => this.drain());
   }
 
   async shutdown(deadlineMs: number): Promise<void> {
-    await this.withDeadline("shutdown", deadlineMs, () => this.provider.shutdown());
+    await this.withDeadline("shutdown", deadlineMs, async () => {
+      await this.drain();
+      await this.provider.shutdown();
+    });
     setLangfuseTracerProvider(null);
   }
 
@@ -117,7 +163,7 @@ export class LangfuseExporter implements Exporter {
       const outcome = await Promise.race([work().then(() => "done" as const), deadline]);
       if (outcome === "late") this.report(`${what} to ${this.settings.baseUrl} did not finish within ${deadlineMs} ms; unsent spans are dropped`);
     } catch (e) {
-      this.report(`${what} to ${this.settings.baseUrl} failed: ${(e as Error).message}`);
+      this.report(`${what} to ${this.settings.baseUrl} failed: ${describeError(e)}`);
     } finally {
       clearTimeout(timer);
     }
@@ -132,6 +178,13 @@ export class LangfuseExporter implements Exporter {
       // A failing reporter must not turn into a failing host.
     }
   }
+}
+
+/** OpenTelemetry rejects flushes with an array of the processors' errors. */
+function describeError(e: unknown): string {
+  if (Array.isArray(e)) return e.map(describeError).join("; ");
+  if (e instanceof Error) return e.message;
+  return String(e);
 }
 
 function start(o: Observation, parentSpanContext: SpanContext | undefined) {

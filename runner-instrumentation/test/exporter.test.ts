@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readConfig } from "../src/config";
 import { DryRunExporter } from "../src/dryRunExporter";
@@ -144,5 +147,42 @@ describe("when Langfuse is unreachable or stalls", () => {
     expect(stalled.requests).toHaveLength(1);
     await stalled.stop();
     await exporter.shutdown(500);
+  });
+});
+
+describe("replaying a long session", () => {
+  const receiver = new OtlpReceiver();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "claude-langfuse-long-"));
+  afterAll(async () => {
+    await receiver.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("delivers more spans than the span processor's 2,048-span queue holds", async () => {
+    // A transcript of one turn with 1,500 calls, each running one Bash command: 3,001 observations.
+    const base = { userType: "external", cwd: "/repo", sessionId: "7d1e7c55-3b0c-4f1e-9d7e-5a8f0f2c6b11", version: "2.1.34", gitBranch: "main", isSidechain: false };
+    const start = Date.parse("2026-02-09T08:00:00.000Z");
+    const ts = (n: number) => new Date(start + n * 1000).toISOString();
+    const lines: object[] = [{ ...base, type: "user", uuid: "u0", parentUuid: null, timestamp: ts(0), message: { role: "user", content: "Run the whole matrix" } }];
+    for (let i = 1; i <= 1_500; i++) {
+      const id = `toolu_${String(i).padStart(6, "0")}`;
+      lines.push({ ...base, type: "assistant", uuid: `a${i}`, parentUuid: `r${i - 1}`, timestamp: ts(2 * i - 1), message: { id: `msg_${i}`, model: "claude-opus-4-6", role: "assistant", content: [{ type: "tool_use", id, name: "Bash", input: { command: `make test SHARD=${i}` } }], usage: { input_tokens: 2, output_tokens: 40, cache_read_input_tokens: 20_000 + i, cache_creation_input_tokens: 60 } } });
+      lines.push({ ...base, type: "user", uuid: `r${i}`, parentUuid: `a${i}`, timestamp: ts(2 * i), message: { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: `shard ${i}: ok` }] } });
+    }
+    const file = path.join(dir, "long.jsonl");
+    fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    const baseUrl = await receiver.start();
+    const errors: string[] = [];
+    const config = readConfig(env(baseUrl));
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl, onError: (m) => errors.push(m) });
+    await replayFiles([file], { config, exporter, warn: (m) => errors.push(m) });
+    await exporter.shutdown(20_000);
+    expect(errors).toEqual([]);
+    const spans = receiver.spans();
+    expect(spans).toHaveLength(3_001);
+    const generations = spans.filter((s) => s.attributes["langfuse.observation.type"] === "generation");
+    expect(generations).toHaveLength(1_500);
+    const output = generations.reduce((sum, s) => sum + JSON.parse(s.attributes["langfuse.observation.usage_details"] as string).output, 0);
+    expect(output).toBe(60_000);
   });
 });
