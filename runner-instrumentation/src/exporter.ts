@@ -1,7 +1,8 @@
-import { context, ROOT_CONTEXT, TraceFlags, type SpanContext } from "@opentelemetry/api";
-import { BasicTracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace-base";
+import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME } from "@langfuse/core";
 import { LangfuseSpanProcessor } from "@langfuse/otel";
-import { setLangfuseTracerProvider, startObservation } from "@langfuse/tracing";
+import { createObservationAttributes } from "@langfuse/tracing";
+import { ROOT_CONTEXT, trace as otelTrace, TraceFlags, type SpanContext, type Tracer } from "@opentelemetry/api";
+import { BasicTracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace-base";
 import type { Observation, ObservationEvent, TraceInfo } from "./events";
 
 const APP_ROOT_ATTRIBUTE = "langfuse.internal.is_app_root";
@@ -58,6 +59,7 @@ class PresetIdGenerator implements IdGenerator {
 export class LangfuseExporter implements Exporter {
   private readonly ids = new PresetIdGenerator();
   private readonly provider: BasicTracerProvider;
+  private readonly tracer: Tracer;
   private readonly reported = new Set<string>();
   private readonly backlog: ObservationEvent[] = [];
   private sentSinceDrain = 0;
@@ -75,8 +77,10 @@ export class LangfuseExporter implements Exporter {
       mediaUploadEnabled: false,
     });
     this.provider = new BasicTracerProvider({ idGenerator: this.ids, spanProcessors: [processor] });
-    // Langfuse's own slot, not the global OpenTelemetry provider: the host's tracing is untouched.
-    setLangfuseTracerProvider(this.provider);
+    // A private provider, registered nowhere: neither the host's OpenTelemetry setup nor its own
+    // use of the Langfuse SDK sees these spans, and several exporters can run side by side. The
+    // tracer takes the SDK's own scope name, which Langfuse reads as "spans of the Langfuse SDK".
+    this.tracer = this.provider.getTracer(LANGFUSE_TRACER_NAME, LANGFUSE_SDK_VERSION);
   }
 
   emit(events: ObservationEvent[]): void {
@@ -131,14 +135,16 @@ export class LangfuseExporter implements Exporter {
       : undefined;
     if (!o.parentId) this.ids.nextTraceId = trace.id;
     this.ids.nextSpanId = o.id;
-    // Root spans start from the empty context so a host's active span never adopts them.
-    const observation = context.with(ROOT_CONTEXT, () => start(o, parentSpanContext));
-    observation.otelSpan.setAttributes(traceAttributes(trace));
+    // Roots start from the empty context, so a host's active span never adopts them.
+    const parent = parentSpanContext ? otelTrace.setSpanContext(ROOT_CONTEXT, parentSpanContext) : ROOT_CONTEXT;
+    const span = this.tracer.startSpan(o.name, { startTime: o.startTime }, parent);
+    span.setAttributes(createObservationAttributes(o.type, observationAttributes(o)));
+    span.setAttributes(traceAttributes(trace));
     // The span processor calls every span whose parent it has not started yet an "app root"
     // (Langfuse then lists it as a root). Children are sent before their parents here, so only
     // the true root may keep that mark; a later write wins over the processor's.
-    if (o.parentId) observation.otelSpan.setAttribute(APP_ROOT_ATTRIBUTE, false);
-    observation.end(o.endTime);
+    if (o.parentId) span.setAttribute(APP_ROOT_ATTRIBUTE, false);
+    span.end(o.endTime);
   }
 
   async flush(deadlineMs: number): Promise<void> {
@@ -150,7 +156,6 @@ export class LangfuseExporter implements Exporter {
       await this.drain();
       await this.provider.shutdown();
     });
-    setLangfuseTracerProvider(null);
   }
 
   private async withDeadline(what: string, deadlineMs: number, work: () => Promise<void>): Promise<void> {
@@ -185,19 +190,6 @@ function describeError(e: unknown): string {
   if (Array.isArray(e)) return e.map(describeError).join("; ");
   if (e instanceof Error) return e.message;
   return String(e);
-}
-
-function start(o: Observation, parentSpanContext: SpanContext | undefined) {
-  const options = { startTime: o.startTime, parentSpanContext };
-  const attributes = observationAttributes(o);
-  switch (o.type) {
-    case "generation":
-      return startObservation(o.name, attributes, { ...options, asType: "generation" });
-    case "agent":
-      return startObservation(o.name, attributes, { ...options, asType: "agent" });
-    case "tool":
-      return startObservation(o.name, attributes, { ...options, asType: "tool" });
-  }
 }
 
 function observationAttributes(o: Observation) {

@@ -186,3 +186,34 @@ describe("replaying a long session", () => {
     expect(output).toBe(60_000);
   });
 });
+
+describe("two exporters in one process", () => {
+  const first = new OtlpReceiver();
+  const second = new OtlpReceiver();
+  afterAll(async () => {
+    await first.stop();
+    await second.stop();
+  });
+
+  it("keep their spans, ids and keys apart", async () => {
+    const [urlA, urlB] = [await first.start(), await second.start()];
+    const a = new LangfuseExporter({ publicKey: "pk-lf-team-a", secretKey: "sk-lf-team-a", baseUrl: urlA });
+    const b = new LangfuseExporter({ publicKey: "pk-lf-team-b", secretKey: "sk-lf-team-b", baseUrl: urlB });
+    const root = (traceId: string, spanId: string, name: string) => ({
+      trace: { id: traceId, name: "claude-code", tags: [], metadata: {} },
+      observation: { id: spanId, type: "agent" as const, name, level: "DEFAULT" as const, startTime: new Date(), endTime: new Date() },
+    });
+    // Interleaved, as two concurrent sessions would be.
+    a.emit([root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaa1", "session-a")]);
+    b.emit([root("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "bbbbbbbbbbbbbbb1", "session-b")]);
+    a.emit([root("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaa2", "session-a")]);
+    await Promise.all([a.shutdown(5_000), b.shutdown(5_000)]);
+    expect(first.spans().map((s) => [s.traceId, s.spanId, s.name])).toEqual([
+      ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaa1", "session-a"],
+      ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaa2", "session-a"],
+    ]);
+    expect(second.spans().map((s) => [s.traceId, s.spanId, s.name])).toEqual([["bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "bbbbbbbbbbbbbbb1", "session-b"]]);
+    expect(first.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("pk-lf-team-a:sk-lf-team-a").toString("base64")}`);
+    expect(second.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("pk-lf-team-b:sk-lf-team-b").toString("base64")}`);
+  });
+});
