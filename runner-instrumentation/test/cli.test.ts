@@ -1,6 +1,7 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { OtlpReceiver } from "./otlpReceiver";
 import { allRecordings, recording } from "./recordingsPath";
 
 const BIN = path.resolve(__dirname, "../bin/claude-langfuse.js");
@@ -105,5 +106,29 @@ describe("claude-langfuse replay --dry-run", () => {
     const noFiles = cli(["replay", "--dry-run"]);
     expect(noFiles.code).toBe(2);
     expect(noFiles.stderr).toContain("Usage: claude-langfuse replay [--dry-run] <file>...");
+  });
+});
+
+describe("claude-langfuse replay (sending)", () => {
+  const receiver = new OtlpReceiver();
+  afterAll(() => receiver.stop());
+
+  it("sends every observation of a capture to Langfuse and exits 0", async () => {
+    const baseUrl = await receiver.start();
+    // Asynchronously: the receiver answers from this process while the child runs.
+    const child = spawn(process.execPath, [BIN, "replay", recording("stream-json/trackgentic-stream.jsonl")], {
+      env: { PATH: process.env.PATH ?? "", LANGFUSE_PUBLIC_KEY: "pk-lf-replay", LANGFUSE_SECRET_KEY: "sk-lf-replay", LANGFUSE_HOST: baseUrl, USER_ID: "alice" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
+    const spans = receiver.spans();
+    // 8 calls, 11 tools, the unattributed usage and the root.
+    expect(spans).toHaveLength(21);
+    expect(new Set(spans.map((s) => s.attributes["user.id"]))).toEqual(new Set(["alice"]));
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("pk-lf-replay:sk-lf-replay").toString("base64")}`);
   });
 });
