@@ -99,9 +99,10 @@ interface Scope {
   startTime: Date;
   lastActivity: Date;
   current?: Generation;
-  /** Keys of message ids already closed in this scope: a late line must not open a second generation. */
-  closed: Map<string, Generation>;
-  generationCount: { line: number; progress: number };
+  /** Message ids of the calls already finished in this scope. */
+  closed: Set<string>;
+  /** Calls built from the source's own assistant lines (not from `progress` lines). */
+  lineGenerations: number;
   pendingInput: unknown[];
   input?: unknown;
   lastText?: string;
@@ -117,6 +118,13 @@ interface Tool {
   startTime: Date;
   scope: Scope;
   subagent?: Scope;
+}
+
+interface FinishedCall {
+  model?: string;
+  usage: UsageDetails;
+  /** Kept only when the CLI's cost is to be sent: the generation then waits for the result. */
+  held?: Observation;
 }
 
 interface ResultFigures {
@@ -135,8 +143,8 @@ interface Turn {
   lastTime: Date;
   scopes: Map<string, Scope>;
   tools: Map<string, Tool>;
-  /** Every generation of the turn, finished, for the per-model reconciliation. */
-  generations: Array<{ generation: Generation; observation: Observation }>;
+  /** Every finished call of the turn, for the per-model reconciliation with the result. */
+  calls: FinishedCall[];
   prompt: unknown[];
   hadModelActivity: boolean;
 }
@@ -181,8 +189,8 @@ export function createMapper(options: MapperOptions): Mapper {
       name,
       startTime: at,
       lastActivity: at,
-      closed: new Map(),
-      generationCount: { line: 0, progress: 0 },
+      closed: new Set(),
+      lineGenerations: 0,
       pendingInput: [],
       metadata: {},
     };
@@ -199,7 +207,7 @@ export function createMapper(options: MapperOptions): Mapper {
       lastTime: at,
       scopes: new Map([["", root]]),
       tools: new Map(),
-      generations: [],
+      calls: [],
       prompt: [],
       hadModelActivity: false,
     };
@@ -225,8 +233,8 @@ export function createMapper(options: MapperOptions): Mapper {
     const messageId = msg.id;
     if (!messageId) return undefined;
     if (scope.current?.messageId === messageId) return scope.current;
-    // A line of an already finished call (it happens when lines are written out of order):
-    // its content is already traced and its usage is not later than the finished one's.
+    // A late line of a call that was already sent cannot change it, and a second generation
+    // for the same call would count it twice.
     if (scope.closed.has(messageId)) return undefined;
     if (scope.current) pendingEvents.push(...closeGeneration(t, scope));
     t.hadModelActivity = true;
@@ -246,8 +254,7 @@ export function createMapper(options: MapperOptions): Mapper {
     };
     scope.pendingInput = [];
     scope.current = generation;
-    if (source === "progress-line") scope.generationCount.progress += 1;
-    else scope.generationCount.line += 1;
+    if (source !== "progress-line") scope.lineGenerations += 1;
     if (msg.model) {
       scope.model = msg.model;
       if (scope.key === "" && !session.model) session.model = msg.model;
@@ -281,14 +288,17 @@ export function createMapper(options: MapperOptions): Mapper {
     const g = scope.current;
     if (!g) return [];
     scope.current = undefined;
-    scope.closed.set(g.messageId, g);
+    scope.closed.add(g.messageId);
     if (g.endTime > scope.lastActivity) scope.lastActivity = g.endTime;
     const text = g.blocks.filter((b) => b.type === "text" && typeof b.text === "string").map((b) => b.text).join("\n");
     if (text) scope.lastText = text;
     const observation = generationObservation(scope, g);
-    t.generations.push({ generation: g, observation });
-    // With the CLI's cost to send, generations wait for the result that carries it.
-    return options.sendCost ? [] : [{ trace: traceInfo(t), observation }];
+    if (options.sendCost) {
+      t.calls.push({ model: g.model, usage: g.usage, held: observation });
+      return [];
+    }
+    t.calls.push({ model: g.model, usage: g.usage });
+    return [{ trace: traceInfo(t), observation }];
   }
 
   // ---- tools and sub-agents ------------------------------------------------------------------
@@ -364,7 +374,7 @@ export function createMapper(options: MapperOptions): Mapper {
     // Transcripts nest a sub-agent's messages in `progress` lines that keep start-of-message
     // usage; the tool call's result then holds the usage of the sub-agent's final call. Streams
     // carry the sub-agent's own messages, whose calls are already traced: nothing to add there.
-    if (finalUsage && scope.generationCount.line === 0) {
+    if (finalUsage && scope.lineGenerations === 0) {
       out.push(...applyFinalCallUsage(t, scope, usageFromMessage(finalUsage), report, at));
     }
     out.push(...closeGeneration(t, scope));
@@ -589,9 +599,13 @@ export function createMapper(options: MapperOptions): Mapper {
         modelUsage: f.modelUsage,
       });
       if (outcome.permissionDenials) rootMeta.permissionDenials = outcome.permissionDenials;
-      out.push(...reconcile(t, f, at));
+      const unattributed = reconcile(t, f, at);
+      if (options.sendCost) allocateCost(t, f);
+      else out.push(...unattributed.map((observation) => ({ trace: traceInfo(t), observation })));
     }
-    if (options.sendCost) out.push(...t.generations.map(({ observation }) => ({ trace: traceInfo(t), observation })));
+    if (options.sendCost) {
+      for (const { held } of t.calls) if (held) out.push({ trace: traceInfo(t), observation: held });
+    }
 
     let level: ObservationLevel = "DEFAULT";
     let statusMessage: string | undefined;
@@ -625,37 +639,27 @@ export function createMapper(options: MapperOptions): Mapper {
    * beyond the turn's generations goes on one extra generation per model, so that Langfuse's
    * totals equal the CLI's.
    */
-  function reconcile(t: Turn, f: ResultFigures, at: Date): ObservationEvent[] {
+  function reconcile(t: Turn, f: ResultFigures, at: Date): Observation[] {
     const byModel = new Map<string, UsageDetails>();
-    for (const { generation } of t.generations) {
-      const model = generation.model ?? "";
-      byModel.set(model, addUsage(byModel.get(model) ?? ZERO_USAGE, generation.usage));
+    for (const call of t.calls) {
+      const model = call.model ?? "";
+      byModel.set(model, addUsage(byModel.get(model) ?? ZERO_USAGE, call.usage));
     }
+    const added: Observation[] = [];
     for (const [model, entry] of Object.entries(f.modelUsage)) {
       const reported = usageFromModelUsage(entry);
       const traced = byModel.get(model) ?? ZERO_USAGE;
       const missing = usageShortfall(reported, traced);
       if (isZeroUsage(missing)) continue;
-      const g: Generation = {
-        id: ids.spanId(),
-        messageId: "",
-        model,
-        startTime: t.startTime,
-        endTime: at,
-        blocks: [],
-        usage: missing,
-        usageSource: "assistant-line",
-        outputPlaceholder: false,
-      };
       const observation: Observation = {
-        id: g.id,
+        id: ids.spanId(),
         parentId: t.root.obsId,
         type: "generation",
         name: UNATTRIBUTED_USAGE,
         model,
         level: "DEFAULT",
-        startTime: g.startTime,
-        endTime: g.endTime,
+        startTime: t.startTime,
+        endTime: at,
         usageDetails: missing,
         metadata: {
           reason: "the result's modelUsage counts more tokens for this model than the turn's generations carry (placeholder output counts, compaction or calls the stream does not show)",
@@ -663,16 +667,10 @@ export function createMapper(options: MapperOptions): Mapper {
           tracedInGenerations: traced,
         },
       };
-      t.generations.push({ generation: g, observation });
+      t.calls.push({ model, usage: missing, held: options.sendCost ? observation : undefined });
+      added.push(observation);
     }
-    if (options.sendCost) {
-      allocateCost(t, f);
-      return [];
-    }
-    // The other generations went out when they finished; only the new ones are left.
-    return t.generations
-      .filter(({ observation }) => observation.name === UNATTRIBUTED_USAGE)
-      .map(({ observation }) => ({ trace: traceInfo(t), observation }));
+    return added;
   }
 
   /**
@@ -683,14 +681,14 @@ export function createMapper(options: MapperOptions): Mapper {
   function allocateCost(t: Turn, f: ResultFigures): void {
     const weight = (u: UsageDetails) => u.input + 5 * u.output + 0.1 * u.cache_read_input_tokens + 1.25 * u.cache_creation_input_tokens;
     for (const [model, entry] of Object.entries(f.modelUsage)) {
-      const cost = typeof entry.costUSD === "number" ? entry.costUSD : undefined;
-      if (cost === undefined) continue;
-      const mine = t.generations.filter(({ observation }) => observation.model === model);
+      if (typeof entry.costUSD !== "number") continue;
+      const cost = entry.costUSD;
+      const mine = t.calls.filter((c) => c.model === model && c.held);
       if (mine.length === 0) continue;
-      const total = mine.reduce((s, { generation }) => s + weight(generation.usage), 0);
-      for (const { generation, observation } of mine) {
-        const share = total > 0 ? weight(generation.usage) / total : 1 / mine.length;
-        observation.costDetails = { total: cost * share };
+      const total = mine.reduce((sum, c) => sum + weight(c.usage), 0);
+      for (const c of mine) {
+        const share = total > 0 ? weight(c.usage) / total : 1 / mine.length;
+        c.held!.costDetails = { total: cost * share };
       }
     }
   }
