@@ -255,19 +255,27 @@ describe("turns and the result", () => {
     expect(obs(events).some((o) => o.costDetails !== undefined)).toBe(false);
   });
 
-  it("with sendCost, spreads each model's CLI cost over its generations and sends no cost otherwise", () => {
+  it("with sendCost, spreads each model's CLI cost over its generations by price weight, unattributed usage included", () => {
     const events = run(
       timed([
         [0, init()],
-        [1, assistant("msg_C1", [text("a")], usage(100, 200, 0, 0))],
-        [2, assistant("msg_C2", [text("b")], usage(100, 200, 0, 0))],
-        [3, result({ cost: 0.02, numTurns: 2, durationMs: 3_000, durationApiMs: 2_000, modelUsage: { [SONNET]: sonnetTotals(200, 400, 0, 0, 0.02) } })],
+        [1, assistant("msg_C1", [text("a")], usage(100, 200, 0, 0))], // weight 100 + 5 × 200 = 1,100
+        [2, assistant("msg_C2", [text("b")], usage(300, 100, 0, 0))], // weight 300 + 5 × 100 = 800
+        // modelUsage has 50 more output tokens than the calls: weight 250, unattributed.
+        [3, result({ cost: 0.0215, numTurns: 2, durationMs: 3_000, durationApiMs: 2_000, modelUsage: { [SONNET]: sonnetTotals(400, 350, 0, 0, 0.0215) } })],
       ]),
       { sendCost: true },
     );
     const gens = ofType(events, "generation");
-    expect(gens).toHaveLength(2);
-    expect(gens.map((g) => g.costDetails?.total)).toEqual([0.01, 0.01]);
+    expect(gens.map((g) => g.name)).toEqual(["claude", "claude", UNATTRIBUTED_USAGE]);
+    const costs = gens.map((g) => g.costDetails!.total!);
+    expect(costs[0]).toBeCloseTo(0.011, 12);
+    expect(costs[1]).toBeCloseTo(0.008, 12);
+    expect(costs[2]).toBeCloseTo(0.0025, 12);
+    expect(costs.reduce((a, b) => a + b, 0)).toBeCloseTo(0.0215, 12);
+    // The same turn without sendCost: no cost anywhere, Langfuse prices the usage.
+    const unpriced = run(timed([[0, init()], [1, assistant("msg_C1", [text("a")], usage(100, 200, 0, 0))], [3, result({ cost: 0.011, numTurns: 1, durationMs: 1, durationApiMs: 1, modelUsage: { [SONNET]: sonnetTotals(100, 200, 0, 0, 0.011) } })]]));
+    expect(obs(unpriced).filter((o) => o.costDetails !== undefined)).toEqual([]);
   });
 
   it("marks the root ERROR when the result is an error", () => {
