@@ -88,6 +88,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
   } else if (missing.length > 0) {
     config.enabled = false;
     config.disabledReason = `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`;
+  } else if (!isHttpUrl(baseUrl)) {
+    config.enabled = false;
+    // The value itself is not repeated: a URL can carry credentials.
+    config.disabledReason = `${env.LANGFUSE_BASE_URL ? "LANGFUSE_BASE_URL" : "LANGFUSE_HOST"} is not an http(s) URL`;
   }
   return config;
+}
+
+function isHttpUrl(value: string | undefined): boolean {
+  if (!value) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
 }

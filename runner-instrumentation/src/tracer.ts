@@ -34,12 +34,17 @@ export function mapperOptionsFrom(config: TracingConfig): Omit<MapperOptions, "t
 /** The Langfuse exporter for an enabled config; undefined when tracing is off. */
 export function langfuseExporterFor(config: TracingConfig, warn: (message: string) => void): Exporter | undefined {
   if (!config.enabled || !config.publicKey || !config.secretKey || !config.baseUrl) return undefined;
-  return new LangfuseExporter({
-    publicKey: config.publicKey,
-    secretKey: config.secretKey,
-    baseUrl: config.baseUrl,
-    onError: (m) => warn(`langfuse: ${m}`),
-  });
+  try {
+    return new LangfuseExporter({
+      publicKey: config.publicKey,
+      secretKey: config.secretKey,
+      baseUrl: config.baseUrl,
+      onError: (m) => warn(`langfuse: ${m}`),
+    });
+  } catch (e) {
+    warn(`langfuse: tracing is off: the exporter could not be set up (${(e as Error).message})`);
+    return undefined;
+  }
 }
 
 export function createTracer(settings: TracerSettings): Tracer {

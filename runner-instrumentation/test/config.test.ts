@@ -45,6 +45,12 @@ describe("configuration from the environment", () => {
     expect(JSON.stringify(noUrl.disabledReason)).not.toContain("sk-lf");
   });
 
+  it("is off when the endpoint is not an http(s) URL, without repeating it (it may hold credentials)", () => {
+    const config = readConfig({ ...keys, LANGFUSE_HOST: "langfuse-web:3000" });
+    expect(config).toMatchObject({ enabled: false, disabledReason: "LANGFUSE_HOST is not an http(s) URL" });
+    expect(readConfig({ ...keys, LANGFUSE_BASE_URL: "::admin:hunter2@nowhere::" }).disabledReason).toBe("LANGFUSE_BASE_URL is not an http(s) URL");
+  });
+
   it("is off when LANGFUSE_ENABLED is false, even with keys", () => {
     expect(readConfig({ ...keys, LANGFUSE_BASE_URL: "http://x:3000", LANGFUSE_ENABLED: "false" })).toMatchObject({ enabled: false, disabledReason: "LANGFUSE_ENABLED is false" });
   });
