@@ -450,7 +450,8 @@ export function createMapper(options: MapperOptions): Mapper {
     if (msg.model && !g.model) g.model = msg.model;
     if (msg.stop_reason) g.stopReason = msg.stop_reason;
     for (const block of contentBlocks(msg.content)) {
-      if (block.type === "tool_use" && block.id && g.blocks.some((b) => b.type === "tool_use" && b.id === block.id)) continue;
+      // A line may repeat blocks an earlier line of the same message already carried.
+      if (g.blocks.some((b) => sameBlock(b, block))) continue;
       g.blocks.push(block);
       if (block.type === "tool_use") openTool(t, scope, block, input.at);
     }
@@ -739,4 +740,10 @@ export function createMapper(options: MapperOptions): Mapper {
   }
 
   return { push, end };
+}
+
+function sameBlock(a: ContentBlock, b: ContentBlock): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === "tool_use") return a.id !== undefined && a.id === b.id;
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -98,6 +98,21 @@ describe("generations", () => {
     expect(gens[0]!.metadata?.outputTokensPlaceholder).toBeUndefined();
   });
 
+  it("does not repeat a block that a later line of the same message carries again", () => {
+    const events = run(
+      timed([
+        [0, prompt("Summarise")],
+        [1, assistant("msg_01D", [text("Summary: all green.")], usage(3, 5, 100, 0))],
+        [2, assistant("msg_01D", [text("Summary: all green."), toolUse("toolu_01Z", "Read", { file_path: "/a" })], usage(3, 44, 100, 0))],
+      ]),
+      TRANSCRIPT_MAPPING,
+    );
+    const [gen] = ofType(events, "generation");
+    expect((gen!.output as { content: unknown[] }).content).toEqual([text("Summary: all green."), toolUse("toolu_01Z", "Read", { file_path: "/a" })]);
+    expect(gen!.usageDetails!.output).toBe(44);
+    expect(ofType(events, "tool")).toHaveLength(1);
+  });
+
   it("marks stream-json assistant usage as a placeholder when there are no partial-message events", () => {
     const events = run(timed([[0, init()], [1, assistant("msg_01P", [text("Hi")], usage(4, 2, 9_000, 0))]]));
     expect(ofType(events, "generation")[0]!.metadata).toMatchObject({ usageSource: "assistant-line", outputTokensPlaceholder: true });
