@@ -10,7 +10,6 @@ import type { StackConfig } from "./stackConfig";
 export interface ResourceOptionsSeen {
   protect: boolean;
   retainOnDelete: boolean;
-  deleteBeforeReplace: boolean;
 }
 
 export interface Rendering {
@@ -73,7 +72,7 @@ function parentKey(urn: string): string {
 export async function renderStack(
   stack: string,
   cfg: StackConfig,
-  program: () => unknown = () => langfuseStack(readSettings()),
+  program?: () => unknown,
 ): Promise<Rendering> {
   const generatedValues: string[] = [];
   const remember = (v: string) => (generatedValues.push(v), v);
@@ -99,7 +98,8 @@ export async function renderStack(
 
   // Invalid config stops here, before even the stack resource exists (as `pulumi up` stops before
   // registering anything); inside the stack a throw would also reject the stack's own outputs.
-  readSettings();
+  const settings = readSettings();
+  const run = program ?? (() => langfuseStack(settings));
 
   const order: { key: string; type: string; name: string; parentUrn?: pulumi.Output<string>; options: ResourceOptionsSeen }[] = [];
   let programOutputs: Record<string, unknown> | undefined;
@@ -114,12 +114,11 @@ export async function renderStack(
         options: {
           protect: args.opts.protect === true,
           retainOnDelete: (args.opts as pulumi.CustomResourceOptions).retainOnDelete === true,
-          deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
         },
       });
       return undefined;
     });
-    programOutputs = (await program()) as Record<string, unknown> | undefined;
+    programOutputs = (await run()) as Record<string, unknown> | undefined;
     return programOutputs;
   });
 
