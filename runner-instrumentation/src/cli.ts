@@ -1,9 +1,12 @@
 import { readConfig } from "./config";
 import { DryRunExporter } from "./dryRunExporter";
+import { execCommand, EXEC_USAGE, invokedAsCli, shimCommand } from "./exec/command";
+import type { ExitOutcome } from "./exec/signals";
 import { replayFiles } from "./replay";
 import { langfuseExporterFor } from "./tracer";
 
-const USAGE = `Usage: claude-langfuse replay [--dry-run] <file>...
+const USAGE = `${EXEC_USAGE}
+Usage: claude-langfuse replay [--dry-run] <file>...
 
 Replays saved Claude Code sessions (stream-json captures or ~/.claude/projects transcripts,
 detected per file) as Langfuse traces. With --dry-run, prints the traces as one JSON document
@@ -11,8 +14,27 @@ instead of sending them.
 
 Environment: LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL (or LANGFUSE_HOST),
 LANGFUSE_ENABLED, LANGFUSE_MASK_MESSAGES, LANGFUSE_MAX_FIELD_BYTES, LANGFUSE_SEND_COST,
-LANGFUSE_PROJECT, AGENTIC_SESSION_NAME, AGENTIC_SESSION_NAMESPACE, USER_ID, INTERACTIVE.
+LANGFUSE_PROJECT, AGENTIC_SESSION_NAME, AGENTIC_SESSION_NAMESPACE, USER_ID, INTERACTIVE,
+LANGFUSE_FLUSH_TIMEOUT_MS, CLAUDE_LANGFUSE_ENABLED, CLAUDE_LANGFUSE_CLI.
 `;
+
+/** The wrapper's own subcommands; any other first argument belongs to the CLI (shim mode). */
+const OWN_COMMANDS = new Set(["exec", "replay"]);
+const HELP = new Set(["--help", "-h", "help"]);
+
+/**
+ * The bin's entry point. \`exec\` and shim mode end the way the CLI ended (code or signal); the
+ * wrapper's own commands end with a code.
+ */
+export async function run(argv: string[], self: string, io: CliIo = processIo): Promise<ExitOutcome> {
+  const [command, ...rest] = argv;
+  const execIo = { env: io.env, self, stderr: io.stderr };
+  if (command === "exec") return execCommand(rest, execIo);
+  const ours = command !== undefined && (OWN_COMMANDS.has(command) || (HELP.has(command) && argv.length === 1));
+  // Linked as \`claude\`, every invocation is the CLI's, even \`claude --help\` or a bare \`claude\`.
+  if (invokedAsCli(self) ? command !== "replay" : !ours && command !== undefined) return shimCommand(argv, execIo);
+  return { code: await main(argv, io) };
+}
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -18,11 +18,20 @@ export interface TracingConfig {
   userId?: string;
   project?: string;
   interactive?: boolean;
+  /** LANGFUSE_FLUSH_TIMEOUT_MS: how long the wrapper may wait for Langfuse once the CLI has exited. */
+  flushTimeoutMs: number;
   /** Problems with optional settings, each already phrased for stderr. */
   warnings: string[];
 }
 
 export const DEFAULT_MAX_FIELD_BYTES = 32_768;
+export const DEFAULT_FLUSH_TIMEOUT_MS = 2_000;
+/**
+ * Read instead of LANGFUSE_ENABLED when set (even empty). A runner image that traces through the
+ * wrapper sets LANGFUSE_ENABLED=false for its own Python tracer and hands the original value on
+ * under this name, so that one session is traced once.
+ */
+export const WRAPPER_ENABLED_ENV = "CLAUDE_LANGFUSE_ENABLED";
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off"]);
@@ -54,7 +63,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
     if (Number.isInteger(n) && n >= 256) maxFieldBytes = n;
     else warnings.push(`LANGFUSE_MAX_FIELD_BYTES is "${rawMax}": use a whole number of bytes, at least 256; using ${DEFAULT_MAX_FIELD_BYTES}.`);
   }
-  for (const name of ["LANGFUSE_ENABLED", "LANGFUSE_MASK_MESSAGES", "LANGFUSE_SEND_COST", "INTERACTIVE"] as const) {
+  let flushTimeoutMs = DEFAULT_FLUSH_TIMEOUT_MS;
+  const rawFlush = nonEmpty(env.LANGFUSE_FLUSH_TIMEOUT_MS);
+  if (rawFlush !== undefined) {
+    const n = Number(rawFlush);
+    if (Number.isInteger(n) && n >= 0 && n <= 60_000) flushTimeoutMs = n;
+    else warnings.push(`LANGFUSE_FLUSH_TIMEOUT_MS is "${rawFlush}": use a whole number of milliseconds from 0 to 60000; using ${DEFAULT_FLUSH_TIMEOUT_MS}.`);
+  }
+  const enabledName = env[WRAPPER_ENABLED_ENV] !== undefined ? WRAPPER_ENABLED_ENV : "LANGFUSE_ENABLED";
+  const enabledRaw = env[enabledName];
+  for (const name of [enabledName, "LANGFUSE_MASK_MESSAGES", "LANGFUSE_SEND_COST", "INTERACTIVE"] as const) {
     const raw = env[name];
     if (raw !== undefined && raw.trim() !== "" && flag(raw) === undefined) {
       warnings.push(`${name} is "${raw}": use true or false.`);
@@ -73,6 +91,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
     userId: nonEmpty(env.USER_ID),
     project: nonEmpty(env.LANGFUSE_PROJECT) ?? nonEmpty(env.AGENTIC_SESSION_NAMESPACE),
     interactive: flag(env.INTERACTIVE),
+    flushTimeoutMs,
     warnings,
   };
 
@@ -82,9 +101,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
     // No default endpoint: session data must never go to a hosted service nobody configured.
     !baseUrl && "LANGFUSE_BASE_URL (or LANGFUSE_HOST)",
   ].filter((m): m is string => typeof m === "string");
-  if (flag(env.LANGFUSE_ENABLED) === false) {
+  if (flag(enabledRaw) === false) {
     config.enabled = false;
-    config.disabledReason = "LANGFUSE_ENABLED is false";
+    config.disabledReason = `${enabledName} is false`;
   } else if (missing.length > 0) {
     config.enabled = false;
     config.disabledReason = `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`;

@@ -63,6 +63,8 @@ function decodeBody(body: string): ReceivedSpan[] {
   return spans;
 }
 
+export type ReceiverMode = "ok" | "hang" | { status: number } | { delayMs: number };
+
 /**
  * A Langfuse stand-in on 127.0.0.1: accepts OTLP/HTTP exports the way the Langfuse server does
  * and keeps what arrived, decoded. Only JSON bodies are decoded (what the SDK's exporter sends);
@@ -71,8 +73,11 @@ function decodeBody(body: string): ReceivedSpan[] {
 export class OtlpReceiver {
   readonly requests: ReceivedRequest[] = [];
   private server?: http.Server;
-  /** `hang`: accept requests and never answer (Langfuse stalled). */
-  constructor(private readonly mode: "ok" | "hang" = "ok") {}
+  /**
+   * `hang`: accept requests and never answer (Langfuse stalled); `{ status }`: answer every
+   * request with that status (401 bad keys, 500 broken server); `{ delayMs }`: answer 200 late.
+   */
+  constructor(private readonly mode: ReceiverMode = "ok") {}
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => {
@@ -87,9 +92,19 @@ export class OtlpReceiver {
           headers: req.headers,
           spans: contentType.startsWith("application/json") ? decodeBody(body) : [],
         });
-        if (this.mode === "hang") return;
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end("{}");
+        const mode = this.mode;
+        if (mode === "hang") return;
+        if (typeof mode === "object" && "status" in mode) {
+          res.writeHead(mode.status, { "content-type": "application/json" });
+          res.end(JSON.stringify({ message: mode.status === 401 ? "Invalid credentials" : "Internal Server Error" }));
+          return;
+        }
+        const answer = () => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end("{}");
+        };
+        if (typeof mode === "object") setTimeout(answer, mode.delayMs);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
@@ -105,4 +120,13 @@ export class OtlpReceiver {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
+}
+
+/** A loopback port with nothing listening on it (Langfuse refusing connections). */
+export async function closedPort(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }

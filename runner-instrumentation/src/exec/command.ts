@@ -1,0 +1,58 @@
+import * as path from "node:path";
+import { readConfig } from "../config";
+import { resolveRealCli, SKIP_ENV, skipListForChild } from "../shim";
+import { runExec } from "./run";
+import type { ExitOutcome } from "./signals";
+
+export const EXEC_USAGE = `Usage: claude-langfuse exec -- <cli> [args...]
+       claude-langfuse <claude arguments...>      (shim: runs \${CLAUDE_LANGFUSE_CLI:-claude})
+
+Runs the Claude Code CLI with stdin, stdout and stderr passed through unchanged and traces the
+stream-json it writes to Langfuse; exits as the CLI exits.
+`;
+
+export interface ExecCommandIo {
+  env: NodeJS.ProcessEnv;
+  /** The file the wrapper runs from (process.argv[1]). */
+  self: string;
+  stderr: (text: string) => void;
+}
+
+/** `exec [--] <cli> [args...]`. */
+export function execCommand(rest: string[], io: ExecCommandIo): Promise<ExitOutcome> {
+  const argv = rest[0] === "--" ? rest.slice(1) : rest;
+  if (argv.length === 0) {
+    io.stderr(EXEC_USAGE);
+    return Promise.resolve({ code: 2 });
+  }
+  return start(argv[0]!, argv.slice(1), io);
+}
+
+/** Shim mode: the arguments are the CLI's own, as the Python SDK passes them to `cli_path`. */
+export function shimCommand(args: string[], io: ExecCommandIo): Promise<ExitOutcome> {
+  const found = resolveRealCli({ env: io.env, self: io.self });
+  if (!found.ok) {
+    io.stderr(`claude-langfuse: ${found.message}\n`);
+    return Promise.resolve({ code: 127 });
+  }
+  return start(found.path, args, io);
+}
+
+function start(command: string, args: string[], io: ExecCommandIo): Promise<ExitOutcome> {
+  const resolveOptions = { env: io.env, self: io.self };
+  // Started by another wrapper (shim chains, nested runners): that one traces the session.
+  const nested = (io.env[SKIP_ENV] ?? "") !== "";
+  return runExec({
+    command,
+    args,
+    childEnv: { ...io.env, [SKIP_ENV]: skipListForChild(resolveOptions) },
+    config: readConfig(io.env),
+    trace: !nested,
+    stderr: io.stderr,
+  });
+}
+
+/** Whether the wrapper was started under the CLI's own name (linked as `claude`). */
+export function invokedAsCli(self: string): boolean {
+  return path.basename(self).replace(/\.[cm]?js$/, "") === "claude";
+}

@@ -1,0 +1,72 @@
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+
+export const BIN = path.resolve(__dirname, "../bin/claude-langfuse.js");
+export const STANDIN = path.resolve(__dirname, "fixtures/claude-standin.js");
+
+export interface WrapperRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+  /** Milliseconds from the stand-in's exit (when it reports it) to the wrapper's. */
+  exitDelayMs?: number;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  stdin?: string | Buffer;
+  /** Called with the wrapper's pid once its stdout has produced `whenStdoutHas`. */
+  whenStdoutHas?: string;
+  onReady?: (pid: number) => void;
+  /** The program that runs the wrapper: the bin through tsx by default, or a bundle. */
+  entry?: string[];
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `claude-langfuse <args>` in a child process with only the given environment (plus PATH),
+ * collecting stdout as bytes. The stand-in reports its exit on the monotonic clock shared by all
+ * processes, so the exit delay is measured from the CLI's own exit.
+ */
+export function runWrapper(args: string[], options: RunOptions = {}): Promise<WrapperRun> {
+  const entry = options.entry ?? [process.execPath, BIN];
+  const child = spawn(entry[0]!, [...entry.slice(1), ...args], {
+    env: { PATH: process.env.PATH ?? "", ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const out: Buffer[] = [];
+  let stderr = "";
+  let ready = false;
+  child.stdout.on("data", (d: Buffer) => {
+    out.push(d);
+    if (!ready && options.whenStdoutHas && Buffer.concat(out).includes(options.whenStdoutHas)) {
+      ready = true;
+      options.onReady?.(child.pid!);
+    }
+  });
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+  child.stdin.on("error", () => undefined);
+  if (options.stdin !== undefined) child.stdin.end(options.stdin);
+  else if (!options.whenStdoutHas) child.stdin.end();
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+  return new Promise((resolve) => {
+    child.on("close", (code, signal) => {
+      const endedNs = process.hrtime.bigint();
+      clearTimeout(timer);
+      const m = /standin-exit-ns=(\d+)/.exec(stderr);
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out),
+        stderr,
+        exitDelayMs: m ? Number(endedNs - BigInt(m[1]!)) / 1e6 : undefined,
+      });
+    });
+  });
+}
+
+/** The stand-in run directly, without the wrapper: what the wrapper's output must equal. */
+export function runDirect(env: Record<string, string> = {}, stdin?: string): Promise<WrapperRun> {
+  return runWrapper([], { env, stdin, entry: [process.execPath, STANDIN] });
+}
