@@ -20,12 +20,15 @@ export interface TracingConfig {
   interactive?: boolean;
   /** LANGFUSE_FLUSH_TIMEOUT_MS: how long the wrapper may wait for Langfuse once the CLI has exited. */
   flushTimeoutMs: number;
+  /** CLAUDE_LANGFUSE_MAX_QUEUED: observations that may wait for Langfuse; older ones are dropped beyond it. */
+  maxQueued: number;
   /** Problems with optional settings, each already phrased for stderr. */
   warnings: string[];
 }
 
 export const DEFAULT_MAX_FIELD_BYTES = 32_768;
 export const DEFAULT_FLUSH_TIMEOUT_MS = 2_000;
+export const DEFAULT_MAX_QUEUED = 10_000;
 /**
  * Read instead of LANGFUSE_ENABLED when set (even empty). A runner image that traces through the
  * wrapper sets LANGFUSE_ENABLED=false for its own Python tracer and hands the original value on
@@ -70,6 +73,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
     if (Number.isInteger(n) && n >= 0 && n <= 60_000) flushTimeoutMs = n;
     else warnings.push(`LANGFUSE_FLUSH_TIMEOUT_MS is "${rawFlush}": use a whole number of milliseconds from 0 to 60000; using ${DEFAULT_FLUSH_TIMEOUT_MS}.`);
   }
+  let maxQueued = DEFAULT_MAX_QUEUED;
+  const rawQueued = nonEmpty(env.CLAUDE_LANGFUSE_MAX_QUEUED);
+  if (rawQueued !== undefined) {
+    const n = Number(rawQueued);
+    if (Number.isInteger(n) && n >= 100) maxQueued = n;
+    else warnings.push(`CLAUDE_LANGFUSE_MAX_QUEUED is "${rawQueued}": use a whole number of observations, at least 100; using ${DEFAULT_MAX_QUEUED}.`);
+  }
   const enabledName = env[WRAPPER_ENABLED_ENV] !== undefined ? WRAPPER_ENABLED_ENV : "LANGFUSE_ENABLED";
   const enabledRaw = env[enabledName];
   for (const name of [enabledName, "LANGFUSE_MASK_MESSAGES", "LANGFUSE_SEND_COST", "INTERACTIVE"] as const) {
@@ -92,6 +102,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
     project: nonEmpty(env.LANGFUSE_PROJECT) ?? nonEmpty(env.AGENTIC_SESSION_NAMESPACE),
     interactive: flag(env.INTERACTIVE),
     flushTimeoutMs,
+    maxQueued,
     warnings,
   };
 

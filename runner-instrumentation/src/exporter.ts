@@ -8,8 +8,8 @@ import type { Observation, ObservationEvent, TraceInfo } from "./events";
 const APP_ROOT_ATTRIBUTE = "langfuse.internal.is_app_root";
 /** Below the span processor's queue of 2,048, with room for one batch in flight. */
 const MAX_UNDRAINED_SPANS = 1_500;
-/** What waits for Langfuse at most; beyond it the oldest observations are dropped, and said so. */
-const MAX_BACKLOG = 20_000;
+/** What waits for Langfuse at most by default; beyond it the oldest observations are dropped, and said so. */
+const MAX_BACKLOG = 10_000;
 
 /** Where finished observations go: Langfuse, or the dry-run printer. */
 export interface Exporter {
@@ -31,6 +31,8 @@ export interface LangfuseExporterSettings {
   flushAt?: number;
   /** Seconds between scheduled exports. */
   flushIntervalSeconds?: number;
+  /** Observations that may wait here for Langfuse (memory stays bounded when it is unreachable). */
+  maxBacklog?: number;
   /** Told about failures, once each; never given secrets. */
   onError?: (message: string) => void;
 }
@@ -63,6 +65,8 @@ export class LangfuseExporter implements Exporter {
   private readonly reported = new Set<string>();
   private readonly backlog: ObservationEvent[] = [];
   private sentSinceDrain = 0;
+  /** Observations dropped because Langfuse did not keep up. */
+  droppedTotal = 0;
   private draining: Promise<void> | undefined;
 
   constructor(private readonly settings: LangfuseExporterSettings) {
@@ -84,10 +88,12 @@ export class LangfuseExporter implements Exporter {
   }
 
   emit(events: ObservationEvent[]): void {
-    this.backlog.push(...events);
-    if (this.backlog.length > MAX_BACKLOG) {
-      const dropped = this.backlog.splice(0, this.backlog.length - MAX_BACKLOG).length;
-      this.report(`Langfuse is not keeping up: dropped ${dropped} observations, keeping the latest ${MAX_BACKLOG}`);
+    for (const e of events) this.backlog.push(e);
+    const max = this.settings.maxBacklog ?? MAX_BACKLOG;
+    if (this.backlog.length > max) {
+      const dropped = this.backlog.splice(0, this.backlog.length - max).length;
+      this.droppedTotal += dropped;
+      this.report(`Langfuse is not keeping up: dropped ${dropped} observations, keeping the latest ${max}`);
     }
     this.pump();
   }

@@ -39,6 +39,7 @@ export function langfuseExporterFor(config: TracingConfig, warn: (message: strin
       publicKey: config.publicKey,
       secretKey: config.secretKey,
       baseUrl: config.baseUrl,
+      maxBacklog: config.maxQueued,
       onError: (m) => warn(`langfuse: ${m}`),
     });
   } catch (e) {

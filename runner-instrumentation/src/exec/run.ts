@@ -105,7 +105,7 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
         tracer?.end(reason);
         const { malformed, unknown, messages } = stream.counts;
         if (malformed > 0) faults.report("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
-        const left = Math.max(0, deadline - (performance.now() - since));
+        const left = Math.max(0, Math.round(deadline - (performance.now() - since)));
         await tracer?.shutdown(left);
       }
       stopForwarding();
