@@ -1,8 +1,15 @@
 import { run } from "./cli";
-import { exitLike } from "./exec/signals";
+import { drained, exitLike, type ExitOutcome } from "./exec/signals";
 
 // The process entry point, shared by the bin (through tsx) and the runner image's bundle.
-run(process.argv.slice(2), process.argv[1] ?? "").then(exitLike, (error: unknown) => {
+// Writes to a pipe may still be queued in this process: exiting waits for them, since the last
+// bytes of the CLI's output are usually its result.
+const end = async (outcome: ExitOutcome) => {
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  exitLike(outcome);
+};
+
+run(process.argv.slice(2), process.argv[1] ?? "").then(end, (error: unknown) => {
   process.stderr.write(`claude-langfuse: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

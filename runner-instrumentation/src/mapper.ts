@@ -708,8 +708,12 @@ export function createMapper(options: MapperOptions): Mapper {
     switch (m.type) {
       case "system":
         if (m.subtype === "init") {
-          // A new run in the same capture: the previous one was cut off before its result.
-          if (turn && options.turnBoundary === "result") pendingEvents.push(...finishTurn(turn, turn.lastTime, undefined));
+          // A new run in the same capture: the previous one was cut off before its result. A turn
+          // that holds only its prompt is not one: a CLI reading prompts from stdin announces
+          // itself (init) after the first prompt has arrived.
+          if (turn && options.turnBoundary === "result" && (turn.hadModelActivity || turn.tools.size > 0)) {
+            pendingEvents.push(...finishTurn(turn, turn.lastTime, undefined));
+          }
           if (m.model) session.model = m.model;
           if (m.claude_code_version) session.cliVersion = m.claude_code_version;
         }

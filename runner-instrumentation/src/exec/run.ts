@@ -119,11 +119,19 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
         void finish();
         return;
       }
-      const grace = setTimeout(() => {
-        child.stdout?.destroy();
+      const source = child.stdout;
+      let grace: NodeJS.Timeout;
+      const giveUp = () => {
+        // Paused: our reader is still taking the CLI's last output; that is worth waiting for.
+        if (source.isPaused()) {
+          grace = setTimeout(giveUp, CLOSE_GRACE_MS);
+          return;
+        }
+        source.destroy();
         void finish();
-      }, CLOSE_GRACE_MS);
-      child.stdout.once("close", () => {
+      };
+      grace = setTimeout(giveUp, CLOSE_GRACE_MS);
+      source.once("close", () => {
         clearTimeout(grace);
         void finish();
       });
@@ -159,8 +167,13 @@ function wireStdout(child: ChildProcess, tap: LineTap, faults: FaultReporter): v
     faults.report("stdout-closed", "stdout was closed by its reader; the CLI's output is no longer passed on.");
     child.stdout?.destroy();
   });
-  child.stdout!.on("data", (chunk: Buffer) => {
-    if (!broken) process.stdout.write(chunk);
+  const source = child.stdout!;
+  source.on("data", (chunk: Buffer) => {
+    // The reader of our stdout sets the pace, as it would for the CLI itself; the tracer never does.
+    if (!broken && !process.stdout.write(chunk)) {
+      source.pause();
+      process.stdout.once("drain", () => source.resume());
+    }
     tap.push(chunk);
   });
 }

@@ -31,6 +31,21 @@ export function forwardSignals(child: ChildProcess, onSignal: (signal: NodeJS.Si
 
 export type ExitOutcome = { code: number } | { signal: NodeJS.Signals };
 
+/** Resolves once everything written to `stream` so far has been handed to the OS (or failed). */
+export function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) {
+      resolve();
+      return;
+    }
+    try {
+      stream.write("", () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
 /**
  * Ends this process the way the CLI ended: the same exit code, or death by the same signal, so
  * that a supervisor (the Python SDK, a shell, Kubernetes) sees what it would have seen without
