@@ -1,9 +1,6 @@
 import { readConfig } from "./config";
-import { DryRunExporter } from "./dryRunExporter";
 import { execCommand, EXEC_USAGE, invokedAsCli, shimCommand } from "./exec/command";
 import type { ExitOutcome } from "./exec/signals";
-import { replayFiles } from "./replay";
-import { langfuseExporterFor } from "./tracer";
 
 const USAGE = `${EXEC_USAGE}
 Usage: claude-langfuse replay [--dry-run] <file>...
@@ -67,6 +64,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 2;
   }
 
+  // Loaded on use: in the bundle, the CLI of `exec` and shim mode starts without waiting for them.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { DryRunExporter } = require("./dryRunExporter") as typeof import("./dryRunExporter");
+  const { replayFiles } = require("./replay") as typeof import("./replay");
+  const { langfuseExporterFor } = require("./tracer") as typeof import("./tracer");
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const warn = (m: string) => io.stderr(`${m}\n`);
   const config = readConfig(io.env);
   for (const w of config.warnings) warn(`langfuse: ${w}`);
