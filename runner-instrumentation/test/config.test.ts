@@ -65,3 +65,28 @@ describe("configuration from the environment", () => {
     ]);
   });
 });
+
+describe("the wrapper's settings", () => {
+  const keys = { LANGFUSE_PUBLIC_KEY: "pk-lf-1", LANGFUSE_SECRET_KEY: "sk-lf-1", LANGFUSE_BASE_URL: "http://langfuse-web:3000" };
+
+  it("flush deadline: 2000 ms by default, LANGFUSE_FLUSH_TIMEOUT_MS otherwise, a bad value reported", () => {
+    expect(readConfig(keys).flushTimeoutMs).toBe(2_000);
+    expect(readConfig({ ...keys, LANGFUSE_FLUSH_TIMEOUT_MS: "500" }).flushTimeoutMs).toBe(500);
+    const bad = readConfig({ ...keys, LANGFUSE_FLUSH_TIMEOUT_MS: "2s" });
+    expect(bad.flushTimeoutMs).toBe(2_000);
+    expect(bad.warnings).toEqual(['LANGFUSE_FLUSH_TIMEOUT_MS is "2s": use a whole number of milliseconds from 0 to 60000; using 2000.']);
+  });
+
+  it("CLAUDE_LANGFUSE_ENABLED, when set, replaces LANGFUSE_ENABLED (the runner's Python tracer is switched off with the latter)", () => {
+    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "false", CLAUDE_LANGFUSE_ENABLED: "true" }).enabled).toBe(true);
+    // Handed on empty (the pod had no LANGFUSE_ENABLED): on, as without either.
+    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "false", CLAUDE_LANGFUSE_ENABLED: "" }).enabled).toBe(true);
+    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "true", CLAUDE_LANGFUSE_ENABLED: "false" })).toMatchObject({ enabled: false, disabledReason: "CLAUDE_LANGFUSE_ENABLED is false" });
+  });
+
+  it("CLAUDE_LANGFUSE_MAX_QUEUED bounds what waits for Langfuse", () => {
+    expect(readConfig(keys).maxQueued).toBe(10_000);
+    expect(readConfig({ ...keys, CLAUDE_LANGFUSE_MAX_QUEUED: "2000" }).maxQueued).toBe(2_000);
+    expect(readConfig({ ...keys, CLAUDE_LANGFUSE_MAX_QUEUED: "5" }).warnings).toHaveLength(1);
+  });
+});
