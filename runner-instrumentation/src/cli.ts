@@ -79,7 +79,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     failures++;
     warn(m);
   };
-  const exporter = dryRun ? new DryRunExporter() : langfuseExporterFor(config, countingWarn);
+  const exporter = dryRun ? new DryRunExporter(io.stdout) : langfuseExporterFor(config, countingWarn);
   if (!exporter) {
     io.stderr(`claude-langfuse: tracing is off (${config.disabledReason}); nothing to send. Use --dry-run to see the traces.\n`);
     return 1;
@@ -88,9 +88,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     await replayFiles(files, { config, exporter, warn: countingWarn });
   } catch (e) {
     io.stderr(`claude-langfuse: ${(e as Error).message}\n`);
+    await exporter.shutdown(30_000);
     return 1;
   }
   await exporter.shutdown(30_000);
-  if (exporter instanceof DryRunExporter) io.stdout(`${JSON.stringify(exporter.document(), null, 2)}\n`);
   return failures > 0 ? 1 : 0;
 }

@@ -19,6 +19,15 @@ export interface DryRunDocument {
  */
 export class DryRunExporter implements Exporter {
   private readonly traces = new Map<string, { trace: TraceInfo; observations: Observation[] }>();
+  private written = 0;
+  private closed = false;
+
+  /**
+   * With `write`, each trace is printed as soon as its root arrives and then forgotten, so a
+   * replay of any length holds one trace at a time; the text is the same as `document()`'s,
+   * pretty-printed, and is complete once `shutdown()` has resolved.
+   */
+  constructor(private readonly write?: (text: string) => void) {}
 
   emit(events: ObservationEvent[]): void {
     for (const { trace, observation } of events) {
@@ -30,26 +39,46 @@ export class DryRunExporter implements Exporter {
       } else {
         this.traces.set(trace.id, { trace, observations: [observation] });
       }
+      if (this.write && observation.parentId === undefined) {
+        const done = this.traces.get(trace.id)!;
+        this.traces.delete(trace.id);
+        this.print(printedTrace(done.trace, done.observations));
+      }
     }
   }
 
   async flush(): Promise<void> {}
 
-  async shutdown(): Promise<void> {}
+  async shutdown(): Promise<void> {
+    if (!this.write || this.closed) return;
+    this.closed = true;
+    for (const { trace, observations } of this.traces.values()) this.print(printedTrace(trace, observations));
+    this.traces.clear();
+    this.write(this.written === 0 ? '{\n  "traces": []\n}\n' : "\n  ]\n}\n");
+  }
 
   document(): DryRunDocument {
-    return {
-      traces: [...this.traces.values()].map(({ trace, observations }) => ({
-        id: trace.id,
-        name: trace.name,
-        ...(trace.sessionId !== undefined ? { sessionId: trace.sessionId } : {}),
-        ...(trace.userId !== undefined ? { userId: trace.userId } : {}),
-        tags: trace.tags,
-        metadata: trace.metadata,
-        observations: observations.map(observationJson),
-      })),
-    };
+    return { traces: [...this.traces.values()].map(({ trace, observations }) => printedTrace(trace, observations)) };
   }
+
+  private print(trace: DryRunDocument["traces"][number]): void {
+    // Nested two levels deep in the document, as JSON.stringify(document, null, 2) would put it.
+    const text = `    ${JSON.stringify(trace, null, 2).replace(/\n/g, "\n    ")}`;
+    this.write!(this.written === 0 ? `{\n  "traces": [\n${text}` : `,\n${text}`);
+    this.written++;
+  }
+}
+
+function printedTrace(trace: TraceInfo, observations: Observation[]): DryRunDocument["traces"][number] {
+  return {
+    id: trace.id,
+    name: trace.name,
+    ...(trace.sessionId !== undefined ? { sessionId: trace.sessionId } : {}),
+    ...(trace.userId !== undefined ? { userId: trace.userId } : {}),
+    tags: trace.tags,
+    metadata: trace.metadata,
+    observations: observations.map(observationJson),
+  };
 }
 
 const FIELD_ORDER = [

@@ -19,6 +19,8 @@ export interface Exporter {
   flush(deadlineMs: number): Promise<void>;
   /** Flushes and releases resources, under the same deadline; never rejects. */
   shutdown(deadlineMs: number): Promise<void>;
+  /** Observations handed over and not yet passed on (absent: the exporter keeps nothing back). */
+  backlog?(): number;
 }
 
 export interface LangfuseExporterSettings {
@@ -63,7 +65,7 @@ export class LangfuseExporter implements Exporter {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
   private readonly reported = new Set<string>();
-  private readonly backlog: ObservationEvent[] = [];
+  private readonly waiting: ObservationEvent[] = [];
   private sentSinceDrain = 0;
   /** Observations dropped because Langfuse did not keep up. */
   droppedTotal = 0;
@@ -87,11 +89,15 @@ export class LangfuseExporter implements Exporter {
     this.tracer = this.provider.getTracer(LANGFUSE_TRACER_NAME, LANGFUSE_SDK_VERSION);
   }
 
+  backlog(): number {
+    return this.waiting.length;
+  }
+
   emit(events: ObservationEvent[]): void {
-    for (const e of events) this.backlog.push(e);
+    for (const e of events) this.waiting.push(e);
     const max = this.settings.maxBacklog ?? MAX_BACKLOG;
-    if (this.backlog.length > max) {
-      const dropped = this.backlog.splice(0, this.backlog.length - max).length;
+    if (this.waiting.length > max) {
+      const dropped = this.waiting.splice(0, this.waiting.length - max).length;
       this.droppedTotal += dropped;
       this.report(`Langfuse is not keeping up: dropped ${dropped} observations, keeping the latest ${max}`);
     }
@@ -104,8 +110,8 @@ export class LangfuseExporter implements Exporter {
    * MAX_UNDRAINED_SPANS; the rest wait here until a flush has emptied its queue.
    */
   private pump(): void {
-    while (this.backlog.length > 0 && this.sentSinceDrain < MAX_UNDRAINED_SPANS) {
-      const event = this.backlog.shift()!;
+    while (this.waiting.length > 0 && this.sentSinceDrain < MAX_UNDRAINED_SPANS) {
+      const event = this.waiting.shift()!;
       this.sentSinceDrain++;
       try {
         this.send(event);
@@ -113,7 +119,7 @@ export class LangfuseExporter implements Exporter {
         this.report(`could not record observation "${event.observation.name}": ${describeError(e)}`);
       }
     }
-    if (this.backlog.length > 0 && !this.draining) {
+    if (this.waiting.length > 0 && !this.draining) {
       this.draining = this.provider
         .forceFlush()
         .catch((e: unknown) => this.report(`export to ${this.settings.baseUrl} failed: ${describeError(e)}`))
@@ -128,7 +134,7 @@ export class LangfuseExporter implements Exporter {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.draining) await this.draining;
-      else if (this.backlog.length > 0) this.pump();
+      else if (this.waiting.length > 0) this.pump();
       else break;
     }
     await this.provider.forceFlush();

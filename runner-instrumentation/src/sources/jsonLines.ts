@@ -59,14 +59,19 @@ export function parseJsonLine(line: string): { values: unknown[]; errors: string
 /** Reads a file line by line, stamping each value with the time its line was read. */
 export async function readJsonLines(file: string, onError: (message: string) => void): Promise<JsonRecord[]> {
   const records: JsonRecord[] = [];
+  for await (const record of jsonLines(file, onError)) records.push(record);
+  return records;
+}
+
+/** The values of a file one at a time, never holding more than one line: captures can be huge. */
+export async function* jsonLines(file: string, onError: (message: string) => void): AsyncGenerator<JsonRecord> {
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber++;
     const readAt = new Date();
     const { values, errors } = parseJsonLine(line);
-    for (const value of values) records.push({ value, lineNumber, readAt });
+    for (const value of values) yield { value, lineNumber, readAt };
     for (const error of errors) onError(`${file}:${lineNumber}: skipped unparseable JSON (${error})`);
   }
-  return records;
 }

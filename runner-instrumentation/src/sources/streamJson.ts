@@ -10,10 +10,17 @@ export const STREAM_MAPPING: Pick<MapperOptions, "turnBoundary" | "assistantLine
 /** stream-json lines are SDK messages as they are; they have no timestamps: the read time stands in. */
 export function streamJsonInputs(records: JsonRecord[]): MapperInput[] {
   const inputs: MapperInput[] = [];
-  for (const { value, readAt } of records) {
-    if (typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string") {
-      inputs.push({ message: value as MapperInput["message"], at: readAt });
-    }
+  for (const record of records) {
+    const input = streamJsonInput(record);
+    if (input) inputs.push(input);
   }
   return inputs;
+}
+
+/** One record as a mapper input; undefined for values that are no message. */
+export function streamJsonInput({ value, readAt }: JsonRecord): MapperInput | undefined {
+  if (typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string") {
+    return { message: value as MapperInput["message"], at: readAt };
+  }
+  return undefined;
 }

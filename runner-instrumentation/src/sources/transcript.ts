@@ -31,7 +31,14 @@ interface TranscriptLine {
  * unwrapped and marked, because their usage stays at the message's start.
  */
 export function transcriptInputs(records: JsonRecord[]): MapperInput[] {
+  const reader = transcriptReader();
   const inputs: MapperInput[] = [];
+  for (const record of records) for (const input of reader.push(record)) inputs.push(input);
+  return inputs;
+}
+
+/** The same conversion one line at a time, so a transcript of any length can be streamed. */
+export function transcriptReader(): { push(record: JsonRecord): MapperInput[] } {
   const subagentCalls: Array<{ toolUseId: string; prompt?: string; claimed: boolean }> = [];
   const sidechainToolOf = new Map<string, string | null>();
   let lastTime: Date | undefined;
@@ -49,8 +56,9 @@ export function transcriptInputs(records: JsonRecord[]): MapperInput[] {
     return call.toolUseId;
   };
 
-  for (const { value, readAt } of records) {
-    if (typeof value !== "object" || value === null) continue;
+  const push = ({ value, readAt }: JsonRecord): MapperInput[] => {
+    const inputs: MapperInput[] = [];
+    if (typeof value !== "object" || value === null) return inputs;
     const line = value as TranscriptLine;
     const at = timeOf(line.timestamp, readAt);
     lastTime = at;
@@ -66,10 +74,10 @@ export function transcriptInputs(records: JsonRecord[]): MapperInput[] {
           cliVersion: line.version,
         });
       }
-      continue;
+      return inputs;
     }
-    if (line.type !== "assistant" && line.type !== "user") continue;
-    if (!line.message) continue;
+    if (line.type !== "assistant" && line.type !== "user") return inputs;
+    if (!line.message) return inputs;
 
     let parentToolUseId: string | null = null;
     if (line.isSidechain && line.uuid) {
@@ -92,8 +100,9 @@ export function transcriptInputs(records: JsonRecord[]): MapperInput[] {
     const message: LooseMessage = { type: line.type, message: line.message, parent_tool_use_id: parentToolUseId, ...common };
     if (line.toolUseResult !== undefined) message.tool_use_result = line.toolUseResult;
     inputs.push({ message, at, origin: "line", cliVersion: line.version });
-  }
-  return inputs;
+    return inputs;
+  };
+  return { push };
 }
 
 function promptText(content: string | ContentBlock[] | undefined): string {
