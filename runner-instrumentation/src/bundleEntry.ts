@@ -1,7 +1,9 @@
 import { run } from "./cli";
 import { drained, exitLike, type ExitOutcome } from "./exec/signals";
+import { isTracerWorker, runTracerWorker } from "./exec/tracerWorker";
 
-// The process entry point, shared by the bin (through tsx) and the runner image's bundle.
+// The process entry point, shared by the bin (through tsx) and the runner image's bundle; the
+// same file runs the wrapper's tracing thread.
 // Writes to a pipe may still be queued in this process: exiting waits for them, since the last
 // bytes of the CLI's output are usually its result.
 const end = async (outcome: ExitOutcome) => {
@@ -9,7 +11,11 @@ const end = async (outcome: ExitOutcome) => {
   exitLike(outcome);
 };
 
-run(process.argv.slice(2), process.argv[1] ?? "").then(end, (error: unknown) => {
-  process.stderr.write(`claude-langfuse: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+if (isTracerWorker()) {
+  runTracerWorker();
+} else {
+  run(process.argv.slice(2), process.argv[1] ?? "").then(end, (error: unknown) => {
+    process.stderr.write(`claude-langfuse: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -6,15 +6,28 @@ export interface IdSource {
   spanId(): string;
 }
 
-/** Random ids in OpenTelemetry's hex format (all-zero ids are invalid there, hence the retry). */
+/**
+ * Random ids in OpenTelemetry's hex format (all-zero ids are invalid there, hence the retry).
+ * Random bytes are drawn a few kilobytes at a time: one system call per id cost more than the
+ * rest of tracing a message.
+ */
 export const randomIds: IdSource = {
   traceId: () => nonZeroHex(16),
   spanId: () => nonZeroHex(8),
 };
 
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
 function nonZeroHex(bytes: number): string {
   for (;;) {
-    const hex = randomBytes(bytes).toString("hex");
+    if (poolOffset + bytes > pool.length) {
+      pool = randomBytes(POOL_BYTES);
+      poolOffset = 0;
+    }
+    const hex = pool.toString("hex", poolOffset, poolOffset + bytes);
+    poolOffset += bytes;
     if (/[^0]/.test(hex)) return hex;
   }
 }

@@ -20,8 +20,15 @@ export function prepareEvent(event: ObservationEvent, settings: ExportFilterSett
   return { trace: prepareTrace(event.trace, settings), observation: prepareObservation(event.observation, settings) };
 }
 
+/** The last trace prepared: every observation of a turn carries the same trace attributes. */
+let lastTrace: { key: string; settings: ExportFilterSettings; prepared: TraceInfo } | undefined;
+
 function prepareTrace(trace: TraceInfo, settings: ExportFilterSettings): TraceInfo {
-  return { ...trace, metadata: prepareMetadata(trace.metadata, settings) ?? {} };
+  const key = JSON.stringify(trace);
+  if (lastTrace && lastTrace.key === key && lastTrace.settings === settings) return lastTrace.prepared;
+  const prepared = { ...trace, metadata: prepareMetadata(trace.metadata, settings) ?? {} };
+  lastTrace = { key, settings, prepared };
+  return prepared;
 }
 
 function prepareObservation(o: Observation, settings: ExportFilterSettings): Observation {
@@ -61,6 +68,8 @@ export const TRUNCATION_MARK = "…[truncated by claude-langfuse:";
 export function truncateField(value: unknown, maxBytes: number): unknown {
   const serialized = typeof value === "string" ? value : JSON.stringify(value);
   if (serialized === undefined) return value;
+  // A UTF-16 unit takes at most 3 bytes in UTF-8: most fields are far below the limit.
+  if (serialized.length * 3 <= maxBytes) return value;
   const bytes = Buffer.from(serialized, "utf8");
   if (bytes.length <= maxBytes) return value;
   const mark = (kept: number) => `${TRUNCATION_MARK} kept ${kept} of ${bytes.length} bytes]`;

@@ -43,7 +43,14 @@ const RULES: Rule[] = [
   },
 ];
 
+/**
+ * Something every rule needs to see before it can match. Most text (code, prose, tool output)
+ * has none of it, and one scan is far cheaper than every rule's own.
+ */
+const MAY_HOLD_A_SECRET = /PRIVATE KEY|sk-|k-lf-|gh[pousr]_|github_pat_|gl[a-z]{1,6}-|A[KSBCRI][A-Z]A[A-Z0-9]{16}|aws_|AIza|ya29\.|bearer|authorization|:\/\/|pass|pwd|secret|api_?key|token|private_key/i;
+
 export function redactText(text: string): string {
+  if (text.length < 5 || !MAY_HOLD_A_SECRET.test(text)) return text;
   let out = text;
   for (const rule of RULES) {
     out = out.replace(rule.pattern, rule.replacement ?? `[REDACTED:${rule.label}]`);

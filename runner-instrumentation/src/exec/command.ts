@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { readConfig } from "../config";
 import { resolveRealCli, SKIP_ENV, skipListForChild } from "../shim";
@@ -48,6 +49,7 @@ function start(command: string, args: string[], io: ExecCommandIo): Promise<Exit
     childEnv: { ...io.env, [SKIP_ENV]: skipListForChild(resolveOptions) },
     config: readConfig(io.env),
     trace: !nested,
+    entry: realEntry(io.self),
     stderr: io.stderr,
   });
 }
@@ -55,4 +57,12 @@ function start(command: string, args: string[], io: ExecCommandIo): Promise<Exit
 /** Whether the wrapper was started under the CLI's own name (linked as `claude`). */
 export function invokedAsCli(self: string): boolean {
   return path.basename(self).replace(/\.[cm]?js$/, "") === "claude";
+}
+
+function realEntry(self: string): string {
+  try {
+    return fs.realpathSync(self);
+  } catch {
+    return self;
+  }
 }

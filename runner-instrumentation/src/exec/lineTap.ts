@@ -11,6 +11,8 @@ export interface LineTapOptions {
   sliceMs?: number;
   /** Told each time bytes go untraced: `backlog` (the tracer fell behind) or `long-line`. */
   onSkipped?: (reason: "backlog" | "long-line", bytes: number) => void;
+  /** Told how many queued bytes have been cut into lines (the producer's flow control). */
+  onConsumed?: (bytes: number) => void;
 }
 
 export interface LineTapStats {
@@ -50,11 +52,7 @@ export class LineTap {
       this.skip("backlog", chunk.length);
       // The lines this chunk touched are incomplete now: the gap tells the cutter to drop them
       // whole rather than glue the pieces on either side into one corrupt line.
-      const endsLine = chunk[chunk.length - 1] === NEWLINE;
-      const last = this.queue[this.queue.length - 1];
-      if (last && "gap" in last) last.endsLine = endsLine;
-      else this.queue.push({ gap: true, endsLine });
-      this.schedule();
+      this.gap(chunk[chunk.length - 1] === NEWLINE);
       return;
     }
     this.queue.push({ chunk, at });
@@ -66,6 +64,14 @@ export class LineTap {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.work());
+  }
+
+  /** Bytes were dropped before reaching the tap; `endsLine`: the dropped bytes ended a line. */
+  gap(endsLine: boolean): void {
+    const last = this.queue[this.queue.length - 1];
+    if (last && "gap" in last) last.endsLine = endsLine;
+    else this.queue.push({ gap: true, endsLine });
+    this.schedule();
   }
 
   /**
@@ -110,6 +116,7 @@ export class LineTap {
       this.queuedBytes -= entry.chunk.length;
       this.lastAt = entry.at;
       this.cut(entry.chunk, entry.at);
+      this.options.onConsumed?.(entry.chunk.length);
     }
   }
 

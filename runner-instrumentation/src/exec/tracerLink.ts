@@ -1,0 +1,93 @@
+import { Worker } from "node:worker_threads";
+import type { TracingConfig } from "../config";
+import type { FaultReporter } from "../faultReporter";
+import type { FromTracer, ToTracer, TracerWorkerData } from "./tracerWorker";
+
+/** Bytes handed to the tracing thread and not yet parsed; beyond it chunks go untraced. */
+const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
+/** The tracing thread's heap: past it the thread dies (and tracing with it), never the wrapper. */
+const TRACER_HEAP_MB = 256;
+/** Time left, at the end, for the tracing thread's last messages to arrive. */
+const REPORT_MARGIN_MS = 100;
+
+/** The main thread's end of the tracing thread. Nothing here blocks or throws. */
+export interface TracerLink {
+  stdout(chunk: Buffer): void;
+  stdin(chunk: Buffer): void;
+  /** Ends the trace (as failed when `reason` is given) and waits for the export, at most `deadlineMs`. */
+  end(reason: string | undefined, deadlineMs: number): Promise<void>;
+}
+
+/**
+ * Starts the tracing thread from `entry`, the file the wrapper runs from (the bundle, or the bin
+ * that loads the TypeScript sources), which becomes the tracer when it sees its worker data.
+ */
+export function startTracerLink(entry: string, config: TracingConfig, faults: FaultReporter): TracerLink {
+  let worker: Worker | undefined;
+  let alive = true;
+  let inFlight = 0;
+  let done: (() => void) | undefined;
+  const stop = (why: string) => {
+    if (!alive) return;
+    alive = false;
+    faults.report("tracer-thread", `tracing stopped: ${why}; the CLI is not affected.`);
+    done?.();
+  };
+  try {
+    const data: TracerWorkerData = { claudeLangfuseRole: "tracer", config };
+    worker = new Worker(entry, { workerData: data, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: TRACER_HEAP_MB } });
+    // A worker's own stdout would land in ours, which is the CLI's: it is reported instead.
+    worker.stdout.on("data", (d: Buffer) => faults.report("tracer-output", d.toString("utf8").trim().slice(0, 500)));
+    worker.stderr.on("data", (d: Buffer) => faults.report("tracer-output", d.toString("utf8").trim().slice(0, 500)));
+    worker.on("message", (m: FromTracer) => {
+      if (m.type === "consumed") inFlight -= m.bytes;
+      else if (m.type === "fault") faults.report(m.kind, m.message);
+      else if (m.type === "done") done?.();
+    });
+    worker.on("error", (e) => stop(`the tracing thread failed (${e.message})`));
+    worker.on("exit", () => stop("the tracing thread ended early"));
+    // The tracing thread must not keep the wrapper alive on its own.
+    worker.unref();
+  } catch (e) {
+    stop(`the tracing thread could not start (${(e as Error).message})`);
+  }
+
+  const dropped = { stdout: false, stdin: false };
+  const send = (stream: "stdout" | "stdin", chunk: Buffer) => {
+    if (!alive || !worker) return;
+    if (inFlight + chunk.length > MAX_IN_FLIGHT_BYTES) {
+      dropped[stream] = true;
+      post({ type: "gap", stream, endsLine: chunk[chunk.length - 1] === 0x0a });
+      faults.report("skip-backlog", "the tracer fell behind the CLI's output; some lines were passed through untraced.");
+      return;
+    }
+    inFlight += chunk.length;
+    post({ type: stream, chunk, at: Date.now() });
+  };
+  const post = (m: ToTracer) => {
+    try {
+      worker!.postMessage(m);
+    } catch (e) {
+      stop(`the tracing thread could not be reached (${(e as Error).message})`);
+    }
+  };
+
+  return {
+    stdout: (chunk) => send("stdout", chunk),
+    stdin: (chunk) => send("stdin", chunk),
+    end(reason, deadlineMs) {
+      if (!alive || !worker) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, deadlineMs);
+        function finish() {
+          clearTimeout(timer);
+          alive = false;
+          resolve();
+        }
+        done = finish;
+        // The thread stops short of the deadline, so that its last reports reach us in time.
+        post({ type: "end", reason, deadlineAt: Date.now() + Math.max(0, deadlineMs - REPORT_MARGIN_MS) });
+      });
+    },
+  };
+}

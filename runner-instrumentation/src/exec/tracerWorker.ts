@@ -1,0 +1,125 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { TracingConfig } from "../config";
+import type { Tracer } from "../tracer";
+import { LineTap } from "./lineTap";
+import { StreamTracer } from "./streamTracer";
+
+/** What the wrapper's main thread tells the tracing thread. */
+export type ToTracer =
+  | { type: "stdout" | "stdin"; chunk: Uint8Array; at: number }
+  /** Bytes the main thread dropped because this thread fell behind; `endsLine`: they ended a line. */
+  | { type: "gap"; stream: "stdout" | "stdin"; endsLine: boolean }
+  /** `deadlineAt`: wall-clock time (Date.now()) by which the export must have given up. */
+  | { type: "end"; reason?: string; deadlineAt: number };
+
+/** What the tracing thread tells the main thread. */
+export type FromTracer =
+  | { type: "consumed"; bytes: number }
+  | { type: "fault"; kind: string; message: string }
+  | { type: "done" };
+
+export interface TracerWorkerData {
+  claudeLangfuseRole: "tracer";
+  config: TracingConfig;
+}
+
+export function isTracerWorker(): boolean {
+  return (workerData as Partial<TracerWorkerData> | undefined)?.claudeLangfuseRole === "tracer";
+}
+
+/** Share of the flush deadline that parsing the CLI's last output may take. */
+const FINAL_PARSE_SHARE = 0.5;
+
+/**
+ * The tracing thread: parsing, mapping and export happen here, so that neither their CPU nor
+ * their garbage collection can delay the bytes the main thread forwards.
+ */
+export function runTracerWorker(): void {
+  const port = parentPort!;
+  const { config } = workerData as TracerWorkerData;
+  const post = (m: FromTracer) => port.postMessage(m);
+  const fault = (kind: string, message: string) => post({ type: "fault", kind, message });
+  routeConsole(fault);
+
+  const stream = new StreamTracer();
+  const consumed = (bytes: number) => post({ type: "consumed", bytes });
+  const stdoutTap = new LineTap({
+    onLine: (line, at) => stream.stdoutLine(line, at),
+    onConsumed: consumed,
+    onSkipped: (reason) => fault(`skip-${reason}`, reason === "backlog" ? "the tracer fell behind the CLI's output; some lines were passed through untraced." : "a line longer than the tracer keeps was passed through untraced."),
+  });
+  const stdinTap = new LineTap({ onLine: (line, at) => stream.stdinLine(line, at), onConsumed: consumed, maxLineBytes: 8 * 1024 * 1024 });
+  const tracer = startTracer(config, fault);
+  stream.attach(tracer);
+
+  port.on("message", (m: ToTracer) => {
+    switch (m.type) {
+      case "stdout":
+      case "stdin":
+        (m.type === "stdout" ? stdoutTap : stdinTap).push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength), new Date(m.at));
+        break;
+      case "gap":
+        (m.stream === "stdout" ? stdoutTap : stdinTap).gap(m.endsLine);
+        break;
+      case "end":
+        void end(m.reason, m.deadlineAt);
+        break;
+    }
+  });
+
+  async function end(reason: string | undefined, deadlineAt: number): Promise<void> {
+    // Measured from when the main thread asked, not from now: this thread may have been busy.
+    const left = () => Math.max(0, deadlineAt - Date.now());
+    stdinTap.finish(left() * FINAL_PARSE_SHARE * 0.2);
+    stdoutTap.finish(left() * FINAL_PARSE_SHARE);
+    tracer?.end(reason);
+    const { malformed, unknown, messages } = stream.counts;
+    if (malformed > 0) fault("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
+    await tracer?.shutdown(left());
+    post({ type: "done" });
+  }
+}
+
+function startTracer(config: TracingConfig, fault: (kind: string, message: string) => void): Tracer | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createTracer, langfuseExporterFor } = require("../tracer") as typeof import("../tracer");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { STREAM_MAPPING } = require("../sources/streamJson") as typeof import("../sources/streamJson");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { exporterFaultKind } = require("../faultReporter") as typeof import("../faultReporter");
+    const warn = (m: string) => fault(exporterFaultKind(m), m);
+    for (const w of config.warnings) fault(`config:${w}`, `langfuse: ${w}`);
+    const exporter = langfuseExporterFor(config, warn);
+    if (!exporter) return undefined;
+    return createTracer({ config, exporter, mapping: STREAM_MAPPING, warn });
+  } catch (e) {
+    fault("internal", `tracing is off: it could not be started (${(e as Error).message}).`);
+    return undefined;
+  }
+}
+
+/**
+ * A worker's console writes to the process's stdout, which belongs to the CLI. Libraries that log
+ * through `console` (the Langfuse SDK does) are turned into fault reports instead.
+ */
+function routeConsole(fault: (kind: string, message: string) => void): void {
+  const route = (kind: string) => (...args: unknown[]) => {
+    const text = args.map((a) => (a instanceof Error ? a.message : typeof a === "string" ? a : safeJson(a))).join(" ");
+    fault(`console-${kind}`, text.slice(0, 500));
+  };
+  console.log = route("log");
+  console.info = route("info");
+  console.debug = () => undefined;
+  console.trace = () => undefined;
+  console.warn = route("warn");
+  console.error = route("error");
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
