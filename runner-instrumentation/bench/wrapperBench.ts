@@ -41,6 +41,16 @@ function childrenCpuMs(): number | undefined {
   }
 }
 
+/** Linux's CPU pressure (share of time something waited for a CPU), as context for the figures. */
+function cpuPressure(): string {
+  try {
+    const avg10 = /some avg10=([\d.]+)/.exec(fs.readFileSync("/proc/pressure/cpu", "utf8"))?.[1];
+    return avg10 ? `CPU pressure ${avg10}%` : "";
+  } catch {
+    return "";
+  }
+}
+
 function run(argv: string[], env: Record<string, string>, onLine?: (line: string, atNs: bigint) => void, stdoutFile?: string): Promise<Run> {
   const cpuBefore = childrenCpuMs();
   const started = process.hrtime.bigint();
@@ -86,32 +96,79 @@ function report(name: string, value: string, target: string, met: boolean | unde
   console.log(`  ${name.padEnd(58)} ${value.padStart(16)}   target ${target}${verdict}`);
 }
 
-async function cpuPerMessage(receiverUrl: string): Promise<void> {
-  // 2,000 turns of 5 lines and the init: a 10,001-message session.
-  const env = { STANDIN_TURNS: "2000" };
-  const messages = 10_001;
-  const samples = { direct: [] as number[], untraced: [] as number[], traced: [] as number[] };
-  for (let i = 0; i < 3; i++) {
-    samples.direct.push((await run(direct, env)).cpuMs ?? NaN);
-    samples.untraced.push((await run(wrapped([]), { ...env, LANGFUSE_ENABLED: "false" })).cpuMs ?? NaN);
-    samples.traced.push((await run(wrapped([]), { ...env, ...KEYS, LANGFUSE_BASE_URL: receiverUrl })).cpuMs ?? NaN);
+/** `count` lines of the recorded stream-json session, cycled, with fresh ids on every cycle. */
+function recordedSession(count: number): string {
+  const source = fs.readFileSync(recording("stream-json/trackgentic-stream.jsonl"), "utf8").split("\n").filter((l) => l.trim());
+  const lines: string[] = [];
+  for (let cycle = 0; lines.length < count; cycle++) {
+    for (const line of source) {
+      if (lines.length >= count) break;
+      lines.push(line.replace(/"(msg_[A-Za-z0-9]+|call_[A-Za-z0-9]+|toolu_[A-Za-z0-9]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"/g, `"$1_c${cycle}"`));
+    }
   }
-  const d = median(samples.direct);
-  const u = median(samples.untraced);
-  const t = median(samples.traced);
-  if (Number.isNaN(d)) {
-    report("CPU per message (no /proc here)", "n/a", "<= 50 us", undefined);
-    return;
-  }
-  const perMessage = ((t - u) * 1000) / messages;
-  const withStartup = ((t - d) * 1000) / messages;
-  report("CPU per message, traced + exported (10,001 messages)", `${fmt(perMessage)} us`, "<= 50 us", perMessage <= 50);
-  report("  same, including the wrapper's start (node + bundle)", `${fmt(withStartup)} us`, "(for information)", undefined);
-  console.log(`    medians of 3: CLI alone ${fmt(d, 0)} ms CPU, wrapper untraced ${fmt(u, 0)} ms, wrapper traced ${fmt(t, 0)} ms`);
+  const file = path.join(tmp, `stream-${count}.jsonl`);
+  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
 }
 
-async function lineLatency(receiverUrl: string): Promise<void> {
-  const env = { STANDIN_PACED_LINES: "3000", STANDIN_RATE: "1000" };
+async function cpuPerMessage(receiverUrl: string): Promise<void> {
+  const sessions: Array<[string, Record<string, string>, number]> = [
+    // A recorded session's lines: hooks, retries, thinking, tools with real outputs, results.
+    ["recorded session cycled", { STANDIN_FILE: recordedSession(10_000) }, 10_000],
+    // The worst case: every other line a new model call, about one observation per message.
+    ["synthetic, ~1 observation/message", { STANDIN_TURNS: "2000" }, 10_001],
+  ];
+  for (const [label, env, messages] of sessions) {
+    const samples = { direct: [] as number[], untraced: [] as number[], traced: [] as number[] };
+    for (let i = 0; i < 3; i++) {
+      samples.direct.push((await run(direct, env)).cpuMs ?? NaN);
+      samples.untraced.push((await run(wrapped([]), { ...env, LANGFUSE_ENABLED: "false" })).cpuMs ?? NaN);
+      samples.traced.push((await run(wrapped([]), { ...env, ...KEYS, LANGFUSE_BASE_URL: receiverUrl })).cpuMs ?? NaN);
+    }
+    const d = median(samples.direct);
+    const u = median(samples.untraced);
+    const t = median(samples.traced);
+    if (Number.isNaN(d)) {
+      report("CPU per message (no /proc on this system)", "n/a", "<= 50 us", undefined);
+      return;
+    }
+    const perMessage = ((t - u) * 1000) / messages;
+    report(`CPU per message, traced + exported: ${label}`, `${fmt(perMessage)} us`, "<= 50 us", perMessage <= 50);
+    console.log(`    ${fmt(messages, 0)} messages, medians of 3 runs: CLI alone ${fmt(d, 0)} ms CPU, wrapper untraced ${fmt(u, 0)} ms, traced ${fmt(t, 0)} ms`);
+  }
+}
+
+/** The floor under the figures above: the Langfuse SDK alone, exporting ready-made observations. */
+async function sdkFloor(): Promise<void> {
+  const sink = await startSink();
+  const { LangfuseExporter } = await import("../src/exporter");
+  const { createMapper } = await import("../src/mapper");
+  const { readCapture } = await import("../src/replay");
+  const capture = await readCapture(recordedSession(10_000), () => undefined);
+  const mapper = createMapper({ turnBoundary: "result", assistantLinesHaveFinalUsage: false });
+  const events = capture.inputs.flatMap((input) => mapper.push(input)).concat(mapper.end());
+  const exporter = new LangfuseExporter({ publicKey: KEYS.LANGFUSE_PUBLIC_KEY, secretKey: KEYS.LANGFUSE_SECRET_KEY, baseUrl: sink.url, maxBacklog: events.length });
+  const before = process.cpuUsage();
+  exporter.emit(events);
+  await exporter.shutdown(60_000);
+  const used = process.cpuUsage(before);
+  sink.stop();
+  const perObservation = (used.user + used.system) / events.length;
+  report(`  of which the Langfuse SDK's export, per observation (${fmt(events.length, 0)})`, `${fmt(perObservation)} us`, "(for information)", undefined);
+}
+
+/** A loopback sink in a separate process; stopped by closing its stdin. */
+async function startSink(): Promise<{ url: string; stop: () => void }> {
+  const sink = spawn(process.execPath, [path.join(__dirname, "otlpSink.cjs")], { stdio: ["pipe", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve) => sink.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())));
+  return { url, stop: () => sink.stdin.end() };
+}
+
+async function lineLatency(): Promise<void> {
+  // The receiver runs in its own process: in this one, decoding exports would delay the reading
+  // of lines, and that delay would be counted against the wrapper.
+  const sink = await startSink();
+  const env = { STANDIN_PACED_LINES: "2000", STANDIN_RATE: "1000" };
   const latencies = async (argv: string[], extra: Record<string, string>) => {
     const xs: number[] = [];
     await run(argv, { ...env, ...extra }, (line, at) => {
@@ -120,15 +177,20 @@ async function lineLatency(receiverUrl: string): Promise<void> {
     });
     return xs;
   };
-  const base = await latencies(direct, {});
-  const through = await latencies(wrapped([]), { ...KEYS, LANGFUSE_BASE_URL: receiverUrl });
-  const p50 = percentile(through, 50) - percentile(base, 50);
-  const p99 = percentile(through, 99) - percentile(base, 99);
-  report("added latency per stdout line at 1,000 lines/s, p50", `${fmt(p50, 3)} ms`, "(for information)", undefined);
-  report("added latency per stdout line at 1,000 lines/s, p99", `${fmt(p99, 3)} ms`, "p99 <= 1 ms", p99 <= 1);
-  console.log(
-    `    ${through.length} lines; CLI alone p50 ${fmt(percentile(base, 50), 3)} / p99 ${fmt(percentile(base, 99), 3)} ms, through the wrapper p50 ${fmt(percentile(through, 50), 3)} / p99 ${fmt(percentile(through, 99), 3)} ms`,
-  );
+  // Alternating runs, so that load from elsewhere on the machine falls on both sides alike.
+  const pairs: Array<{ base: number[]; through: number[] }> = [];
+  for (let i = 0; i < 3; i++) {
+    const base = await latencies(direct, {});
+    const through = await latencies(wrapped([]), { ...KEYS, LANGFUSE_BASE_URL: sink.url });
+    pairs.push({ base, through });
+  }
+  sink.stop();
+  const added = (p: number) => median(pairs.map(({ base, through }) => percentile(through, p) - percentile(base, p)));
+  report("added latency per stdout line at 1,000 lines/s, p50", `${fmt(added(50), 3)} ms`, "(for information)", undefined);
+  report("added latency per stdout line at 1,000 lines/s, p99", `${fmt(added(99), 3)} ms`, "p99 <= 1 ms", added(99) <= 1);
+  for (const { base, through } of pairs) {
+    console.log(`    ${through.length} lines: CLI alone p50 ${fmt(percentile(base, 50), 3)} / p99 ${fmt(percentile(base, 99), 3)} ms, through the wrapper p50 ${fmt(percentile(through, 50), 3)} / p99 ${fmt(percentile(through, 99), 3)} ms`);
+  }
 }
 
 async function exitDelay(label: string, baseUrl: string): Promise<void> {
@@ -184,23 +246,34 @@ async function main(): Promise<void> {
   const built = spawnSync("npm", ["run", "bundle"], { cwd: PACKAGE, encoding: "utf8" });
   if (built.status !== 0) throw new Error(`npm run bundle failed: ${built.stderr}`);
   fs.copyFileSync(path.join(PACKAGE, "dist/claude-langfuse.cjs"), bundle);
-  console.log(`claude-langfuse wrapper benchmark (the bundle, node ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? "?"})`);
+  const cpus = os.cpus();
+  console.log(`claude-langfuse wrapper benchmark: the bundle on node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model ?? "?"}), load ${os.loadavg()[0]!.toFixed(2)}${cpuPressure() ? `, ${cpuPressure()}` : ""}`);
   const receiver = new OtlpReceiver();
   const url = await receiver.start();
+  // BENCH_ONLY=cpu,latency,exit,replay,memory runs some parts (when working on one figure).
+  const only = process.env.BENCH_ONLY?.split(",");
+  const part = (name: string) => !only || only.includes(name);
   try {
-    await cpuPerMessage(url);
-    await lineLatency(url);
-    await exitDelay("refusing connections", await closedPort());
-    const hang = new OtlpReceiver("hang");
-    await exitDelay("hanging (accepts, never answers)", await hang.start());
-    await hang.stop();
-    await replayFigures();
-    await wrapperMemoryWithLangfuseDown();
+    if (part("cpu")) {
+      await cpuPerMessage(url);
+      await sdkFloor();
+    }
+    if (part("latency")) await lineLatency();
+    if (part("exit")) {
+      await exitDelay("refusing connections", await closedPort());
+      const hang = new OtlpReceiver("hang");
+      await exitDelay("hanging (accepts, never answers)", await hang.start());
+      await hang.stop();
+    }
+    if (part("replay")) await replayFigures();
+    if (part("memory")) await wrapperMemoryWithLangfuseDown();
   } finally {
     await receiver.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   console.log(missed.length === 0 ? "All targets met." : `Targets missed on this machine: ${missed.join("; ")}.`);
+  const pressure = cpuPressure();
+  if (pressure) console.log(`(${pressure} at the end: figures depend on the machine and on what else runs on it.)`);
 }
 
 main().then(

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { TracingConfig } from "../config";
 import { createFaultReporter, type FaultReporter } from "../faultReporter";
@@ -127,13 +128,32 @@ function wireStdout(child: ChildProcess, link: TracerLink, faults: FaultReporter
   });
   const source = child.stdout!;
   source.on("data", (chunk: Buffer) => {
-    // The reader of our stdout sets the pace, as it would for the CLI itself; the tracer never does.
-    if (!broken && !process.stdout.write(chunk)) {
-      source.pause();
-      process.stdout.once("drain", () => source.resume());
-    }
+    if (!broken) forward(chunk, source);
     link.stdout(chunk);
   });
+}
+
+/**
+ * Writes a chunk of the CLI's output to our stdout. Straight to the file descriptor when nothing
+ * is queued (the cheapest way out, and the bytes leave before anything else happens); what the
+ * descriptor does not take right away goes through the stream, and then the reader of our stdout
+ * sets the pace, as it would for the CLI itself. The tracer never does.
+ */
+function forward(chunk: Buffer, source: NodeJS.ReadableStream): void {
+  let offset = 0;
+  if (process.stdout.writableLength === 0) {
+    try {
+      offset = fs.writeSync(1, chunk);
+    } catch (e) {
+      // EAGAIN: the pipe is full; anything else is left for the stream to report.
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") offset = 0;
+    }
+  }
+  if (offset >= chunk.length) return;
+  if (!process.stdout.write(offset === 0 ? chunk : chunk.subarray(offset))) {
+    source.pause();
+    process.stdout.once("drain", () => source.resume());
+  }
 }
 
 function wireStdin(child: ChildProcess, link: TracerLink): void {

@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { TracingConfig } from "../config";
 import type { Tracer } from "../tracer";
@@ -40,6 +42,7 @@ export function runTracerWorker(): void {
   const post = (m: FromTracer) => port.postMessage(m);
   const fault = (kind: string, message: string) => post({ type: "fault", kind, message });
   routeConsole(fault);
+  yieldToTheCli();
 
   const stream = new StreamTracer();
   const consumed = (bytes: number) => post({ type: "consumed", bytes });
@@ -77,6 +80,23 @@ export function runTracerWorker(): void {
     if (malformed > 0) fault("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
     await tracer?.shutdown(left());
     post({ type: "done" });
+  }
+}
+
+/** How much lower than the forwarding thread the tracing thread runs (a nice value). */
+const TRACER_NICENESS = 10;
+
+/**
+ * On a busy machine the tracer's bursts (serializing an export) would otherwise take the CPU the
+ * forwarding thread and the CLI need at that moment. Linux gives each thread its own nice value;
+ * this thread finds its id through /proc and lowers only itself. Elsewhere it does nothing.
+ */
+function yieldToTheCli(): void {
+  try {
+    const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.min(19, os.getPriority(tid) + TRACER_NICENESS));
+  } catch {
+    // not Linux, or not allowed: the thread keeps its priority
   }
 }
 
