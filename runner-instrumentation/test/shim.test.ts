@@ -9,6 +9,12 @@ import { BIN, runWrapper, STANDIN } from "./wrapperRun";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "claude-langfuse-shim-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+function versionFile(): string {
+  const file = path.join(tmp, "version.txt");
+  fs.writeFileSync(file, "2.1.138 (Claude Code)\n");
+  return file;
+}
+
 /** A directory holding `claude` as a symlink to `target`. */
 function binDir(name: string, target: string): string {
   const dir = path.join(tmp, name);
@@ -84,6 +90,16 @@ describe("shim mode, as the Python Agent SDK calls cli_path", () => {
     expect(wrapped.code).toBe(0);
     expect(wrapped.stdout.toString()).toContain('"type":"result"');
     expect(JSON.parse(fs.readFileSync(argvFile, "utf8"))).toEqual(SDK_ARGS);
+  });
+
+  it("passes the SDK's version check (`-v`) straight through, with nothing on stderr", async () => {
+    const before = receiver.spans().length;
+    const env = { CLAUDE_LANGFUSE_CLI: STANDIN, LANGFUSE_PUBLIC_KEY: "pk-lf-shim", LANGFUSE_SECRET_KEY: "sk-lf-shim", LANGFUSE_HOST: baseUrl, STANDIN_FILE: versionFile() };
+    const run = await runWrapper(["-v"], { env });
+    expect(run.code).toBe(0);
+    expect(run.stdout.toString()).toBe("2.1.138 (Claude Code)\n");
+    expect(run.stderr).toBe("");
+    expect(receiver.spans().length).toBe(before);
   });
 
   it("a wrapper started by a wrapper passes through without tracing a second time", async () => {

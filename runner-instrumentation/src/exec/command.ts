@@ -36,10 +36,19 @@ export function shimCommand(args: string[], io: ExecCommandIo): Promise<ExitOutc
     io.stderr(`claude-langfuse: ${found.message}\n`);
     return Promise.resolve({ code: 127 });
   }
-  return start(found.path, args, io);
+  return start(found.path, args, io, writesStreamJson(args));
 }
 
-function start(command: string, args: string[], io: ExecCommandIo): Promise<ExitOutcome> {
+/**
+ * Whether the CLI's arguments ask for stream-json on stdout. Without it (`claude -v`, which the
+ * Python SDK runs first; an interactive `claude`) there is nothing to trace, and the wrapper
+ * passes everything through without starting its tracer.
+ */
+export function writesStreamJson(args: string[]): boolean {
+  return args.some((a, i) => a === "--output-format=stream-json" || (a === "--output-format" && args[i + 1] === "stream-json"));
+}
+
+function start(command: string, args: string[], io: ExecCommandIo, traceable = true): Promise<ExitOutcome> {
   const resolveOptions = { env: io.env, self: io.self };
   // Started by another wrapper (shim chains, nested runners): that one traces the session.
   const nested = (io.env[SKIP_ENV] ?? "") !== "";
@@ -48,7 +57,7 @@ function start(command: string, args: string[], io: ExecCommandIo): Promise<Exit
     args,
     childEnv: { ...io.env, [SKIP_ENV]: skipListForChild(resolveOptions) },
     config: readConfig(io.env),
-    trace: !nested,
+    trace: !nested && traceable,
     entry: realEntry(io.self),
     stderr: io.stderr,
   });

@@ -77,7 +77,8 @@ export function runTracerWorker(): void {
     stdoutTap.finish(left() * FINAL_PARSE_SHARE);
     tracer?.end(reason);
     const { malformed, unknown, messages } = stream.counts;
-    if (malformed > 0) fault("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
+    // A stream with no message at all was not stream-json (a version check, a usage error).
+    if (malformed > 0 && messages > 0) fault("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
     await tracer?.shutdown(left());
     post({ type: "done" });
   }
