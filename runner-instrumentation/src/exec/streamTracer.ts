@@ -24,15 +24,10 @@ export interface StreamTracerSink {
 export class StreamTracer {
   readonly counts: LineCounts = { messages: 0, unknown: 0, malformed: 0 };
   private sink: StreamTracerSink | undefined;
-  /** Inputs seen before the tracer was ready (it is built after the CLI has been started). */
-  private early: MapperInput[] | undefined = [];
-  private static readonly MAX_EARLY = 10_000;
 
+  /** Where messages go; without a sink (tracing off) lines are still counted. */
   attach(sink: StreamTracerSink | undefined): void {
-    const early = this.early ?? [];
-    this.early = undefined;
     this.sink = sink;
-    if (sink) for (const input of early) sink.push(input);
   }
 
   /** A line of the CLI's stdout. */
@@ -74,7 +69,6 @@ export class StreamTracer {
   }
 
   private deliver(input: MapperInput): void {
-    if (this.sink) this.sink.push(input);
-    else if (this.early && this.early.length < StreamTracer.MAX_EARLY) this.early.push(input);
+    this.sink?.push(input);
   }
 }
