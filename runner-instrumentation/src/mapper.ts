@@ -72,6 +72,11 @@ export interface Mapper {
 
 export const TRACE_NAME = "claude-code";
 export const UNATTRIBUTED_USAGE = "unattributed-usage";
+/**
+ * What a generation's input holds in place of a tool result's content, followed by the id of the
+ * tool observation whose output is that content: `[output of tool observation <id>]`.
+ */
+export const TOOL_RESULT_MARK = "[output of tool observation";
 
 type UsageSource = "assistant-line" | "stream-events" | "progress-line" | "toolUseResult";
 
@@ -507,9 +512,16 @@ export function createMapper(options: MapperOptions): Mapper {
       scope.lastActivity = input.at;
       return;
     }
+    // The next call's input names each result; its content is the tool observation's output
+    // and is not sent twice. A result with no tool observation keeps its content here.
+    const inputBlocks: unknown[] = [];
     for (const block of toolResults) {
       const tool = block.tool_use_id ? t.tools.get(block.tool_use_id) : undefined;
-      if (!tool) continue;
+      if (!tool) {
+        inputBlocks.push(block);
+        continue;
+      }
+      inputBlocks.push({ ...block, content: `${TOOL_RESULT_MARK} ${tool.id}]` });
       pendingEvents.push(
         ...finishTool(t, tool, input.at, {
           content: block.content,
@@ -518,7 +530,7 @@ export function createMapper(options: MapperOptions): Mapper {
         }),
       );
     }
-    scope.pendingInput.push({ role: "user", content: toolResults });
+    scope.pendingInput.push({ role: "user", content: inputBlocks });
     scope.lastActivity = input.at;
   }
 

@@ -68,7 +68,10 @@ describe("generations", () => {
     expect(gens[0]!.metadata?.outputTokensPlaceholder).toBeUndefined();
     // The second call was sent when the tool result came back.
     expect(gens[1]).toMatchObject({ usageDetails: { output: 96 }, startTime: at(5.1), endTime: at(9) });
-    expect(gens[1]!.input).toEqual([{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01R", content: "package cmd\n\nfunc status() {}", is_error: false }] }]);
+    // The result's content is the Read tool's output; the next call's input points at it.
+    const read = events.map((e) => e.observation).find((o) => o.type === "tool" && o.name === "Read")!;
+    expect(read.output).toBe("package cmd\n\nfunc status() {}");
+    expect(gens[1]!.input).toEqual([{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01R", content: `[output of tool observation ${read.id}]`, is_error: false }] }]);
     expect(Object.keys(gens[0]!.usageDetails!).sort()).toEqual(["cache_creation_input_tokens", "cache_read_input_tokens", "input", "output"]);
   });
 
