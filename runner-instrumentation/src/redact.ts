@@ -8,6 +8,8 @@ interface Rule {
   pattern: RegExp;
   /** Replacement; `$1`-style groups keep the non-secret part (a key name, a scheme). */
   replacement?: string;
+  /** Text every match contains: without it the rule is not run (a cheap test before a costly scan). */
+  requires?: string;
 }
 
 const RULES: Rule[] = [
@@ -33,7 +35,7 @@ const RULES: Rule[] = [
   },
   // Base64 credentials look like words, so only the header form counts.
   { label: "basic-auth", pattern: /\b(Authorization["']?\s*[:=]\s*["']?Basic)\s+[A-Za-z0-9+/]{4,}={0,2}/gi, replacement: "$1 [REDACTED:basic-auth]" },
-  { label: "url-credentials", pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/g, replacement: "$1:[REDACTED:url-credentials]@" },
+  { label: "url-credentials", pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/g, replacement: "$1:[REDACTED:url-credentials]@", requires: "@" },
   {
     label: "password",
     // `password=…`, `DB_PASSWORD: …`, `"client_secret": "…"`: the name stays, the value goes.
@@ -45,14 +47,18 @@ const RULES: Rule[] = [
 
 /**
  * Something every rule needs to see before it can match. Most text (code, prose, tool output)
- * has none of it, and one scan is far cheaper than every rule's own.
+ * has none of it, and one scan is far cheaper than every rule's own. Each alternative is the
+ * narrowest one that still contains every match of its rules: `passw` (password, passwd), not
+ * `pass`, and `access_token|auth_token|refresh_token`, not `token`, since tool output says
+ * "passed" and "input_tokens" all the time.
  */
-const MAY_HOLD_A_SECRET = /PRIVATE KEY|sk-|k-lf-|gh[pousr]_|github_pat_|gl[a-z]{1,6}-|A[KSBCRI][A-Z]A[A-Z0-9]{16}|aws_|AIza|ya29\.|bearer|authorization|:\/\/|pass|pwd|secret|api_?key|token|private_key/i;
+const MAY_HOLD_A_SECRET = /PRIVATE KEY|sk-|k-lf-|gh[pousr]_|github_pat_|gl[a-z]{1,6}-|A[KSBCRI][A-Z]A[A-Z0-9]{16}|aws_|AIza|ya29\.|bearer|authorization|:\/\/|passw|pwd|secret|api_?key|access_token|auth_token|refresh_token|private_key/i;
 
 export function redactText(text: string): string {
   if (text.length < 5 || !MAY_HOLD_A_SECRET.test(text)) return text;
   let out = text;
   for (const rule of RULES) {
+    if (rule.requires !== undefined && !out.includes(rule.requires)) continue;
     out = out.replace(rule.pattern, rule.replacement ?? `[REDACTED:${rule.label}]`);
   }
   return out;

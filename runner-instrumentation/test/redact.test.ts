@@ -66,6 +66,10 @@ describe("redaction", () => {
       "git remote add origin https://deploy:[REDACTED:url-credentials]@gitlab.example.com/team/repo.git",
     );
     expect(redactText(`token from ${GITHUB_FINE}.`)).toBe("token from [REDACTED:github-token].");
+    // Every name of the rule passes the pre-check, whatever its case.
+    expect(redactText("PASSWD=x9-Lk2 Pwd: abc123 APIKEY=k-77 AUTH_TOKEN=t1.t2 access_token=q refresh_token: r private_key=p secret_key=s")).toBe(
+      "PASSWD=[REDACTED:password] Pwd: [REDACTED:password] APIKEY=[REDACTED:password] AUTH_TOKEN=[REDACTED:password] access_token=[REDACTED:password] refresh_token: [REDACTED:password] private_key=[REDACTED:password] secret_key=[REDACTED:password]",
+    );
   });
 
   it("leaves ordinary session text alone", () => {
@@ -75,6 +79,7 @@ describe("redaction", () => {
       "msg_01SKH8mETwgup9XkAZAFscCL toolu_01Bue4NWfKq8CB3jUprqULNs commit 4dfa520",
       "The password policy requires 12 characters; see docs/secrets.md.",
       "pip install scikit-learn && task-runner --ask",
+      "42 passed, 0 failed; max_tokens reached; see https://example.com/docs?page=2#tokens",
     ].join("\n");
     expect(redactText(ordinary)).toBe(ordinary);
   });
