@@ -104,7 +104,7 @@ function yieldToTheCli(): void {
 function startTracer(config: TracingConfig, fault: (kind: string, message: string) => void): Tracer | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createTracer, langfuseExporterFor } = require("../tracer") as typeof import("../tracer");
+    const { createTracer, langfuseExporterFor } = withoutLazyHeaders(() => require("../tracer") as typeof import("../tracer"));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { STREAM_MAPPING } = require("../sources/streamJson") as typeof import("../sources/streamJson");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -117,6 +117,24 @@ function startTracer(config: TracingConfig, fault: (kind: string, message: strin
   } catch (e) {
     fault("internal", `tracing is off: it could not be started (${(e as Error).message}).`);
     return undefined;
+  }
+}
+
+/**
+ * The Langfuse SDK's core module looks at `globalThis.Headers` when it loads (for an HTTP client
+ * the tracer never uses: export goes through OpenTelemetry's exporter on `node:http`). In Node 20
+ * that global is a lazy getter which loads Node's whole fetch implementation (undici): about 35 ms
+ * of CPU in a fresh thread, every session. While the SDK loads, the getter is hidden (the SDK
+ * then keeps its own small Headers class); it is put back right after.
+ */
+function withoutLazyHeaders<T>(load: () => T): T {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, "Headers");
+  if (!descriptor?.get || !descriptor.configurable) return load();
+  Object.defineProperty(globalThis, "Headers", { value: undefined, configurable: true, writable: true, enumerable: false });
+  try {
+    return load();
+  } finally {
+    Object.defineProperty(globalThis, "Headers", descriptor);
   }
 }
 
