@@ -75,6 +75,23 @@ describe("generations", () => {
     expect(Object.keys(gens[0]!.usageDetails!).sort()).toEqual(["cache_creation_input_tokens", "cache_read_input_tokens", "input", "output"]);
   });
 
+  it("keeps a tool result's content in the next call's input when no tool observation holds it", () => {
+    const events = run(
+      timed([
+        [0, prompt("Go on")],
+        [1, toolResult("toolu_unseen", "output of a call this stream never showed")],
+        [2, assistant("msg_01C", [text("Done.")], usage(1, 5, 100, 0))],
+      ]),
+      TRANSCRIPT_MAPPING,
+    );
+    const gens = ofType(events, "generation");
+    expect(ofType(events, "tool")).toHaveLength(0);
+    expect(gens[0]!.input).toEqual([
+      { role: "user", content: "Go on" },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_unseen", content: "output of a call this stream never showed", is_error: false }] },
+    ]);
+  });
+
   it("takes the final usage from message_start and message_delta when partial messages are on", () => {
     const events = run(
       timed([
