@@ -59,27 +59,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
   // LANGFUSE_HOST is the platform's older name for the same setting.
   const baseUrl = nonEmpty(env.LANGFUSE_BASE_URL ?? env.LANGFUSE_HOST)?.replace(/\/+$/, "");
 
-  let maxFieldBytes = DEFAULT_MAX_FIELD_BYTES;
-  const rawMax = nonEmpty(env.LANGFUSE_MAX_FIELD_BYTES);
-  if (rawMax !== undefined) {
-    const n = Number(rawMax);
-    if (Number.isInteger(n) && n >= 256) maxFieldBytes = n;
-    else warnings.push(`LANGFUSE_MAX_FIELD_BYTES is "${rawMax}": use a whole number of bytes, at least 256; using ${DEFAULT_MAX_FIELD_BYTES}.`);
-  }
-  let flushTimeoutMs = DEFAULT_FLUSH_TIMEOUT_MS;
-  const rawFlush = nonEmpty(env.LANGFUSE_FLUSH_TIMEOUT_MS);
-  if (rawFlush !== undefined) {
-    const n = Number(rawFlush);
-    if (Number.isInteger(n) && n >= 0 && n <= 60_000) flushTimeoutMs = n;
-    else warnings.push(`LANGFUSE_FLUSH_TIMEOUT_MS is "${rawFlush}": use a whole number of milliseconds from 0 to 60000; using ${DEFAULT_FLUSH_TIMEOUT_MS}.`);
-  }
-  let maxQueued = DEFAULT_MAX_QUEUED;
-  const rawQueued = nonEmpty(env.CLAUDE_LANGFUSE_MAX_QUEUED);
-  if (rawQueued !== undefined) {
-    const n = Number(rawQueued);
-    if (Number.isInteger(n) && n >= 100) maxQueued = n;
-    else warnings.push(`CLAUDE_LANGFUSE_MAX_QUEUED is "${rawQueued}": use a whole number of observations, at least 100; using ${DEFAULT_MAX_QUEUED}.`);
-  }
+  // A bad number falls back to the default and says so once, rather than stopping the runner.
+  const wholeNumber = (name: string, fallback: number, min: number, max: number, unit: string): number => {
+    const raw = nonEmpty(env[name]);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    const range = max === Number.MAX_SAFE_INTEGER ? `, at least ${min}` : ` from ${min} to ${max}`;
+    warnings.push(`${name} is "${raw}": use a whole number of ${unit}${range}; using ${fallback}.`);
+    return fallback;
+  };
+  const maxFieldBytes = wholeNumber("LANGFUSE_MAX_FIELD_BYTES", DEFAULT_MAX_FIELD_BYTES, 256, Number.MAX_SAFE_INTEGER, "bytes");
+  const flushTimeoutMs = wholeNumber("LANGFUSE_FLUSH_TIMEOUT_MS", DEFAULT_FLUSH_TIMEOUT_MS, 0, 60_000, "milliseconds");
+  const maxQueued = wholeNumber("CLAUDE_LANGFUSE_MAX_QUEUED", DEFAULT_MAX_QUEUED, 100, Number.MAX_SAFE_INTEGER, "observations");
   const enabledName = env[WRAPPER_ENABLED_ENV] !== undefined ? WRAPPER_ENABLED_ENV : "LANGFUSE_ENABLED";
   const enabledRaw = env[enabledName];
   for (const name of [enabledName, "LANGFUSE_MASK_MESSAGES", "LANGFUSE_SEND_COST", "INTERACTIVE"] as const) {
