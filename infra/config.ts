@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isDns1123Label, isExactVersion } from "./kubernetesNames";
 
 /** The Pulumi project name: every setting lives under `ambient-langfuse:`. */
 export const PROJECT = "ambient-langfuse";
@@ -108,19 +109,12 @@ export class ConfigError extends Error {
   }
 }
 
-const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const HOSTNAME_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 
-export function isDns1123Label(value: string): boolean {
-  return value.length <= 63 && DNS1123_LABEL.test(value);
-}
-
 export function isHostname(value: string): boolean {
-  return value.length <= 253 && value.split(".").every((l) => l.length <= 63 && HOSTNAME_LABEL.test(l));
+  return value.length <= 253 && value.split(".").every(isDns1123Label);
 }
 
 /**
@@ -160,7 +154,7 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   }
 
   const chartVersion = str("chartVersion") ?? DEFAULTS.chartVersion;
-  if (!EXACT_VERSION.test(chartVersion)) {
+  if (!isExactVersion(chartVersion)) {
     problems.push(
       `${key("chartVersion")} is "${chartVersion}": use an exact chart version such as "${DEFAULTS.chartVersion}" ` +
         `(ranges would let \`pulumi up\` change Langfuse without a reviewed change)`,

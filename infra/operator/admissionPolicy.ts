@@ -14,6 +14,8 @@
 // `/spec/containers/<i>/envFrom/-` appends without touching existing entries, so the expression
 // computes the runner container's index and appends only the entries that are missing.
 
+import { isDns1123Label, isDns1123Subdomain } from "../kubernetesNames";
+
 /** The versions of `admissionregistration.k8s.io` that serve MutatingAdmissionPolicy. */
 export type AdmissionPolicyApiVersion = "v1" | "v1beta1";
 
@@ -101,14 +103,11 @@ export interface MutatingAdmissionPolicyBindingManifest {
 // Container names are DNS-1123 labels; Secret and ConfigMap names are DNS-1123 subdomains. Both
 // character sets need no escaping inside a CEL string literal, which is what lets the names be
 // spliced into the expressions below with JSON.stringify.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-function checkName(what: string, value: string, pattern: RegExp, limit: number): void {
-  if (value.length > limit || !pattern.test(value)) {
+function checkName(what: string, value: string, subdomain: boolean): void {
+  if (!(subdomain ? isDns1123Subdomain(value) : isDns1123Label(value))) {
     throw new Error(
       `admission policy: ${what} is ${JSON.stringify(value)}: use a lowercase Kubernetes name ` +
-        `(letters, digits, '-'${pattern === DNS_SUBDOMAIN ? ", '.'" : ""}; at most ${limit} characters).`,
+        `(letters, digits, '-'${subdomain ? ", '.'" : ""}; at most ${subdomain ? 253 : 63} characters).`,
     );
   }
 }
@@ -120,10 +119,10 @@ function checkSettings(s: RunnerPatchSettings): void {
         `or "v1beta1" (1.34/1.35 with the MutatingAdmissionPolicy feature gate).`,
     );
   }
-  checkName("runnerContainer", s.runnerContainer, DNS_LABEL, 63);
-  checkName("keysSecretName", s.keysSecretName, DNS_SUBDOMAIN, 253);
-  checkName("configMapName", s.configMapName, DNS_SUBDOMAIN, 253);
-  checkName("policyName", s.policyName, DNS_SUBDOMAIN, 253);
+  checkName("runnerContainer", s.runnerContainer, false);
+  checkName("keysSecretName", s.keysSecretName, true);
+  checkName("configMapName", s.configMapName, true);
+  checkName("policyName", s.policyName, true);
 }
 
 const lit = (s: string): string => JSON.stringify(s);

@@ -1,8 +1,5 @@
-import { isDns1123Label } from "../config";
+import { isDns1123Label, isDns1123Subdomain } from "../kubernetesNames";
 import { kubernetesObjects, type PlannedResource, type Policy, RELEASE_TYPE, violations } from "./types";
-
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const isSubdomain = (v: string) => v.length <= 253 && SUBDOMAIN.test(v);
 
 export const dns1123Names: Policy = {
   name: "dns1123-names",
@@ -12,7 +9,7 @@ export const dns1123Names: Policy = {
     for (const r of kubernetesObjects(resources)) {
       const { name, namespace } = r.inputs.metadata ?? {};
       const label = r.inputs.kind === "Namespace";
-      if (typeof name !== "string" || !(label ? isDns1123Label(name) : isSubdomain(name))) {
+      if (typeof name !== "string" || !(label ? isDns1123Label(name) : isDns1123Subdomain(name))) {
         found.push([r, `metadata.name "${name ?? ""}" is not a DNS-1123 ${label ? "label" : "subdomain"}`]);
       }
       if (namespace !== undefined && !isDns1123Label(namespace)) {

@@ -1,6 +1,5 @@
+import { isExactVersion } from "../kubernetesNames";
 import { type PlannedResource, type Policy, RELEASE_TYPE, violations } from "./types";
-
-const EXACT = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const exactChartVersion: Policy = {
   name: "exact-chart-version",
@@ -8,7 +7,7 @@ export const exactChartVersion: Policy = {
   check(resources) {
     const found: [PlannedResource, string][] = [];
     for (const r of resources.filter((x) => x.type === RELEASE_TYPE)) {
-      if (typeof r.inputs.version !== "string" || !EXACT.test(r.inputs.version)) {
+      if (typeof r.inputs.version !== "string" || !isExactVersion(r.inputs.version)) {
         found.push([r, `chart version "${r.inputs.version ?? ""}" is not exact: pin a version such as 1.5.41`]);
       }
     }

@@ -1,8 +1,8 @@
+import { jsonPathSegment } from "../render/redact";
 import { type PlannedResource, type Policy, SECRET_TYPE, violations } from "./types";
 
-/** JSONPath the redaction writes for a dotted key under a field. */
-const jsonPath = (field: string, key: string) =>
-  /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `$.${field}.${key}` : `$.${field}['${key}']`;
+/** The JSONPath the redaction writes for a key under a field. */
+const jsonPath = (field: string, key: string) => `$.${field}${jsonPathSegment(key)}`;
 
 export const secretsAreSecret: Policy = {
   name: "generated-secrets-are-pulumi-secrets",

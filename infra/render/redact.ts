@@ -11,7 +11,7 @@ function isSecretMarker(v: unknown): v is { value: unknown } {
 }
 
 /** JSONPath segment: dotted where the key is an identifier, bracketed and quoted otherwise. */
-function segment(key: string | number): string {
+export function jsonPathSegment(key: string | number): string {
   if (typeof key === "number") return `[${key}]`;
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `['${key.replace(/'/g, "\\'")}']`;
 }
@@ -26,9 +26,9 @@ export function redactSecrets(inputs: unknown): { inputs: unknown; secretPaths: 
   // opened up, so that its key names stay visible and only its leaves are redacted.
   const walk = (v: unknown, at: string, inSecret: boolean): unknown => {
     if (isSecretMarker(v)) return walk(v.value, at, true);
-    if (Array.isArray(v)) return v.map((item, i) => walk(item, at + segment(i), inSecret));
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, at + jsonPathSegment(i), inSecret));
     if (v !== null && typeof v === "object") {
-      return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, at + segment(k), inSecret)]));
+      return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, at + jsonPathSegment(k), inSecret)]));
     }
     if (inSecret) {
       secretPaths.push(at);
