@@ -13,11 +13,13 @@ import { recording } from "../test/recordingsPath";
 const PACKAGE = path.resolve(__dirname, "..");
 const STANDIN = path.join(PACKAGE, "test/fixtures/claude-standin.js");
 const PEAK_RSS = path.join(__dirname, "reportPeakRss.cjs");
+const NODE_PASS_THROUGH = path.join(__dirname, "nodePassThrough.cjs");
 const KEYS = { LANGFUSE_PUBLIC_KEY: "pk-lf-bench", LANGFUSE_SECRET_KEY: "sk-lf-bench" };
 const DEADLINE_MS = 2_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "claude-langfuse-bench-"));
 const bundle = path.join(tmp, "claude-langfuse.cjs");
 const missed: string[] = [];
+const inconclusive: string[] = [];
 
 interface Run {
   code: number | null;
@@ -112,13 +114,17 @@ function recordedSession(count: number): string {
 }
 
 async function cpuPerMessage(receiverUrl: string): Promise<void> {
-  const sessions: Array<[string, Record<string, string>, number]> = [
+  const synthetic = path.join(tmp, "synthetic-2000-turns.jsonl");
+  await run(direct, { STANDIN_TURNS: "2000" }, undefined, synthetic);
+  const recorded = recordedSession(10_000);
+  const sessions: Array<[string, Record<string, string>, string]> = [
     // A recorded session's lines: hooks, retries, thinking, tools with real outputs, results.
-    ["recorded session cycled", { STANDIN_FILE: recordedSession(10_000) }, 10_000],
+    ["recorded session cycled", { STANDIN_FILE: recorded }, recorded],
     // The worst case: every other line a new model call, about one observation per message.
-    ["synthetic, ~1 observation/message", { STANDIN_TURNS: "2000" }, 10_001],
+    ["synthetic, ~1 observation/message", { STANDIN_TURNS: "2000" }, synthetic],
   ];
-  for (const [label, env, messages] of sessions) {
+  for (const [label, env, file] of sessions) {
+    const messages = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).length;
     const samples = { direct: [] as number[], untraced: [] as number[], traced: [] as number[] };
     for (let i = 0; i < 3; i++) {
       samples.direct.push((await run(direct, env)).cpuMs ?? NaN);
@@ -135,26 +141,72 @@ async function cpuPerMessage(receiverUrl: string): Promise<void> {
     const perMessage = ((t - u) * 1000) / messages;
     report(`CPU per message, traced + exported: ${label}`, `${fmt(perMessage)} us`, "<= 50 us", perMessage <= 50);
     console.log(`    ${fmt(messages, 0)} messages, medians of 3 runs: CLI alone ${fmt(d, 0)} ms CPU, wrapper untraced ${fmt(u, 0)} ms, traced ${fmt(t, 0)} ms`);
+    const floor = { export: await sdkExportPerMessage(file, messages), load: (await sdkLoadMs()) * 1000 / messages, parse: parsePerMessage(file, messages) };
+    const total = floor.export + floor.load + floor.parse;
+    report("  floor: the Langfuse SDK and reading the lines, per message", `${fmt(total)} us`, "(for information)", undefined);
+    console.log(`    the SDK's export ${fmt(floor.export)} us + loading the SDK ${fmt(floor.load)} us + JSON.parse of every line ${fmt(floor.parse)} us`);
+    if (total > 50) console.log("    Above 50 us before any mapping, redaction or hand-over: no tracer that exports through the Langfuse SDK meets that target for this session on this machine.");
   }
 }
 
-/** The floor under the figures above: the Langfuse SDK alone, exporting ready-made observations. */
-async function sdkFloor(): Promise<void> {
+/** The cheapest of three rounds of JSON.parse over the session's lines, per message (us). */
+function parsePerMessage(file: string, messages: number): number {
+  const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
+  const rounds: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const before = process.cpuUsage();
+    for (const line of lines) JSON.parse(line);
+    const used = process.cpuUsage(before);
+    rounds.push(used.user + used.system);
+  }
+  return Math.min(...rounds) / messages;
+}
+
+/** CPU (ms) a fresh process spends loading the SDK as the exporter uses it, minus an empty process's. */
+async function sdkLoadMs(): Promise<number> {
+  const bundled = path.join(tmp, "sdk-load.cjs");
+  if (!fs.existsSync(bundled)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const esbuild = require("esbuild") as typeof import("esbuild");
+    esbuild.buildSync({ entryPoints: [path.join(__dirname, "sdkLoadEntry.ts")], bundle: true, platform: "node", target: "node20", format: "cjs", minify: true, keepNames: true, outfile: bundled, logLevel: "silent" });
+  }
+  const empty: number[] = [];
+  const loaded: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    empty.push((await run([process.execPath, "-e", "0"], {})).cpuMs ?? NaN);
+    loaded.push((await run([process.execPath, bundled], {})).cpuMs ?? NaN);
+  }
+  return Math.max(0, median(loaded) - median(empty));
+}
+
+/**
+ * Part of the floor under the figure above: the Langfuse SDK alone (its span processor and
+ * OpenTelemetry's OTLP exporter, which the tracer must use) exporting the session's observations,
+ * already mapped and filtered, to a loopback sink. Three rounds in this process, the cheapest one
+ * counted (the later rounds run on warmed-up code): the most favourable figure the SDK allows.
+ */
+async function sdkExportPerMessage(file: string, messages: number): Promise<number> {
   const sink = await startSink();
   const { LangfuseExporter } = await import("../src/exporter");
-  const { createMapper } = await import("../src/mapper");
-  const { readCapture } = await import("../src/replay");
-  const capture = await readCapture(recordedSession(10_000), () => undefined);
-  const mapper = createMapper({ turnBoundary: "result", assistantLinesHaveFinalUsage: false });
-  const events = capture.inputs.flatMap((input) => mapper.push(input)).concat(mapper.end());
-  const exporter = new LangfuseExporter({ publicKey: KEYS.LANGFUSE_PUBLIC_KEY, secretKey: KEYS.LANGFUSE_SECRET_KEY, baseUrl: sink.url, maxBacklog: events.length });
-  const before = process.cpuUsage();
-  exporter.emit(events);
-  await exporter.shutdown(60_000);
-  const used = process.cpuUsage(before);
+  const { mapCapture } = await import("../src/replay");
+  const { prepareEvent } = await import("../src/mask");
+  const { readConfig } = await import("../src/config");
+  const config = readConfig({});
+  const { events } = await mapCapture(file, {}, () => undefined);
+  const prepared = events.map((e) => prepareEvent(e, config));
+  const rounds: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const exporter = new LangfuseExporter({ publicKey: KEYS.LANGFUSE_PUBLIC_KEY, secretKey: KEYS.LANGFUSE_SECRET_KEY, baseUrl: sink.url, maxBacklog: prepared.length });
+    const before = process.cpuUsage();
+    exporter.emit(prepared);
+    await exporter.shutdown(60_000);
+    const used = process.cpuUsage(before);
+    rounds.push(used.user + used.system);
+  }
   sink.stop();
-  const perObservation = (used.user + used.system) / events.length;
-  report(`  of which the Langfuse SDK's export, per observation (${fmt(events.length, 0)})`, `${fmt(perObservation)} us`, "(for information)", undefined);
+  const best = Math.min(...rounds);
+  console.log(`    the SDK's export: ${fmt(prepared.length, 0)} observations (${fmt(prepared.length / messages, 2)} per message), ${fmt(best / prepared.length)} us each (cheapest of 3 rounds in one process)`);
+  return best / messages;
 }
 
 /** A loopback sink in a separate process; stopped by closing its stdin. */
@@ -177,19 +229,32 @@ async function lineLatency(): Promise<void> {
     });
     return xs;
   };
-  // Alternating runs, so that load from elsewhere on the machine falls on both sides alike.
-  const pairs: Array<{ base: number[]; through: number[] }> = [];
-  for (let i = 0; i < 3; i++) {
+  // Alternating runs, so that load from elsewhere on the machine falls on every arm alike. The
+  // third arm is the least a Node.js process in the middle can do (a pipe, no tracing): what this
+  // machine adds for any such process, the floor under the wrapper's figure.
+  const rounds: Array<{ base: number[]; through: number[]; node: number[] }> = [];
+  for (let i = 0; i < 5; i++) {
     const base = await latencies(direct, {});
     const through = await latencies(wrapped([]), { ...KEYS, LANGFUSE_BASE_URL: sink.url });
-    pairs.push({ base, through });
+    const node = await latencies([process.execPath, NODE_PASS_THROUGH, ...direct], {});
+    rounds.push({ base, through, node });
   }
   sink.stop();
-  const added = (p: number) => median(pairs.map(({ base, through }) => percentile(through, p) - percentile(base, p)));
-  report("added latency per stdout line at 1,000 lines/s, p50", `${fmt(added(50), 3)} ms`, "(for information)", undefined);
-  report("added latency per stdout line at 1,000 lines/s, p99", `${fmt(added(99), 3)} ms`, "p99 <= 1 ms", added(99) <= 1);
-  for (const { base, through } of pairs) {
-    console.log(`    ${through.length} lines: CLI alone p50 ${fmt(percentile(base, 50), 3)} / p99 ${fmt(percentile(base, 99), 3)} ms, through the wrapper p50 ${fmt(percentile(through, 50), 3)} / p99 ${fmt(percentile(through, 99), 3)} ms`);
+  const added = (arm: "through" | "node", p: number) => median(rounds.map((r) => percentile(r[arm], p) - percentile(r.base, p)));
+  report("added latency per stdout line at 1,000 lines/s, p50", `${fmt(added("through", 50), 3)} ms`, "(for information)", undefined);
+  // When the CLI alone has a p99 above the target, the machine's own stalls are larger than what is
+  // measured, and a difference of two such p99s says nothing either way.
+  const baseP99 = median(rounds.map((r) => percentile(r.base, 99)));
+  const conclusive = baseP99 <= 1;
+  report("added latency per stdout line at 1,000 lines/s, p99", `${fmt(added("through", 99), 3)} ms`, "p99 <= 1 ms", conclusive ? added("through", 99) <= 1 : undefined);
+  if (!conclusive) {
+    inconclusive.push("added latency p99");
+    console.log(`    Inconclusive: the CLI alone has a p99 of ${fmt(baseP99, 3)} ms here (median of the rounds), above the 1 ms target; run again on a quieter machine.`);
+  }
+  report("  a bare Node.js pipe in the middle (no tracing), p99", `${fmt(added("node", 99), 3)} ms`, "(floor, for information)", undefined);
+  for (const { base, through, node } of rounds) {
+    const arm = (xs: number[]) => `p50 ${fmt(percentile(xs, 50), 3)} / p99 ${fmt(percentile(xs, 99), 3)} ms`;
+    console.log(`    ${through.length} lines: CLI alone ${arm(base)}, through the wrapper ${arm(through)}, through a bare Node.js pipe ${arm(node)}`);
   }
 }
 
@@ -254,10 +319,7 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(",");
   const part = (name: string) => !only || only.includes(name);
   try {
-    if (part("cpu")) {
-      await cpuPerMessage(url);
-      await sdkFloor();
-    }
+    if (part("cpu")) await cpuPerMessage(url);
     if (part("latency")) await lineLatency();
     if (part("exit")) {
       await exitDelay("refusing connections", await closedPort());
@@ -271,7 +333,8 @@ async function main(): Promise<void> {
     await receiver.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(missed.length === 0 ? "All targets met." : `Targets missed on this machine: ${missed.join("; ")}.`);
+  if (inconclusive.length > 0) console.log(`Not measurable on this machine now: ${inconclusive.join("; ")}.`);
+  console.log(missed.length === 0 ? "No target missed." : `Targets missed on this machine: ${missed.join("; ")}.`);
   const pressure = cpuPressure();
   if (pressure) console.log(`(${pressure} at the end: figures depend on the machine and on what else runs on it.)`);
 }
