@@ -98,25 +98,35 @@ function report(name: string, value: string, target: string, met: boolean | unde
   console.log(`  ${name.padEnd(58)} ${value.padStart(16)}   target ${target}${verdict}`);
 }
 
-/** `count` lines of the recorded stream-json session, cycled, with fresh ids on every cycle. */
-function recordedSession(count: number): string {
-  const source = fs.readFileSync(recording("stream-json/trackgentic-stream.jsonl"), "utf8").split("\n").filter((l) => l.trim());
-  const lines: string[] = [];
-  for (let cycle = 0; lines.length < count; cycle++) {
+/**
+ * `count` lines of a recording, cycled, written to `name` one cycle at a time (the replay's
+ * transcript is about 180 MB). Ids of messages, lines and tool calls get the cycle's suffix, so
+ * no two cycles share one.
+ */
+function cycledRecording(relativePath: string, count: number, name: string): string {
+  const source = fs.readFileSync(recording(relativePath), "utf8").split("\n").filter((l) => l.trim());
+  const file = path.join(tmp, name);
+  const fd = fs.openSync(file, "w");
+  let written = 0;
+  for (let cycle = 0; written < count; cycle++) {
+    const batch: string[] = [];
     for (const line of source) {
-      if (lines.length >= count) break;
-      lines.push(line.replace(/"(msg_[A-Za-z0-9]+|call_[A-Za-z0-9]+|toolu_[A-Za-z0-9]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"/g, `"$1_c${cycle}"`));
+      if (written >= count) break;
+      batch.push(line.replace(/"(msg_[A-Za-z0-9]+|call_[A-Za-z0-9]+|toolu_[A-Za-z0-9]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"/g, `"$1_c${cycle}"`));
+      written++;
     }
+    fs.writeSync(fd, `${batch.join("\n")}\n`);
   }
-  const file = path.join(tmp, `stream-${count}.jsonl`);
-  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  fs.closeSync(fd);
   return file;
 }
 
 async function cpuPerMessage(receiverUrl: string): Promise<void> {
   const synthetic = path.join(tmp, "synthetic-2000-turns.jsonl");
   await run(direct, { STANDIN_TURNS: "2000" }, undefined, synthetic);
-  const recorded = recordedSession(10_000);
+  const recorded = cycledRecording("stream-json/trackgentic-stream.jsonl", 10_000, "stream-10000.jsonl");
+  // Loading the SDK costs the same whatever the session: measured once, spread over each.
+  const sdkLoad = await sdkLoadMs();
   const sessions: Array<[string, Record<string, string>, string]> = [
     // A recorded session's lines: hooks, retries, thinking, tools with real outputs, results.
     ["recorded session cycled", { STANDIN_FILE: recorded }, recorded],
@@ -124,7 +134,8 @@ async function cpuPerMessage(receiverUrl: string): Promise<void> {
     ["synthetic, ~1 observation/message", { STANDIN_TURNS: "2000" }, synthetic],
   ];
   for (const [label, env, file] of sessions) {
-    const messages = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).length;
+    const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
+    const messages = lines.length;
     const samples = { direct: [] as number[], untraced: [] as number[], traced: [] as number[] };
     for (let i = 0; i < 3; i++) {
       samples.direct.push((await run(direct, env)).cpuMs ?? NaN);
@@ -141,7 +152,7 @@ async function cpuPerMessage(receiverUrl: string): Promise<void> {
     const perMessage = ((t - u) * 1000) / messages;
     report(`CPU per message, traced + exported: ${label}`, `${fmt(perMessage)} us`, "<= 50 us", perMessage <= 50);
     console.log(`    ${fmt(messages, 0)} messages, medians of 3 runs: CLI alone ${fmt(d, 0)} ms CPU, wrapper untraced ${fmt(u, 0)} ms, traced ${fmt(t, 0)} ms`);
-    const floor = { export: await sdkExportPerMessage(file, messages), load: (await sdkLoadMs()) * 1000 / messages, parse: parsePerMessage(file, messages) };
+    const floor = { export: await sdkExportPerMessage(file, messages), load: (sdkLoad * 1000) / messages, parse: parsePerMessage(lines) };
     const total = floor.export + floor.load + floor.parse;
     report("  floor: the Langfuse SDK and reading the lines, per message", `${fmt(total)} us`, "(for information)", undefined);
     console.log(`    the SDK's export ${fmt(floor.export)} us + loading the SDK ${fmt(floor.load)} us + JSON.parse of every line ${fmt(floor.parse)} us`);
@@ -149,9 +160,8 @@ async function cpuPerMessage(receiverUrl: string): Promise<void> {
   }
 }
 
-/** The cheapest of three rounds of JSON.parse over the session's lines, per message (us). */
-function parsePerMessage(file: string, messages: number): number {
-  const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
+/** The cheapest of three rounds of JSON.parse over the session's lines, per message (one a line; us). */
+function parsePerMessage(lines: string[]): number {
   const rounds: number[] = [];
   for (let round = 0; round < 3; round++) {
     const before = process.cpuUsage();
@@ -159,17 +169,15 @@ function parsePerMessage(file: string, messages: number): number {
     const used = process.cpuUsage(before);
     rounds.push(used.user + used.system);
   }
-  return Math.min(...rounds) / messages;
+  return Math.min(...rounds) / lines.length;
 }
 
 /** CPU (ms) a fresh process spends loading the SDK as the exporter uses it, minus an empty process's. */
 async function sdkLoadMs(): Promise<number> {
   const bundled = path.join(tmp, "sdk-load.cjs");
-  if (!fs.existsSync(bundled)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const esbuild = require("esbuild") as typeof import("esbuild");
-    esbuild.buildSync({ entryPoints: [path.join(__dirname, "sdkLoadEntry.ts")], bundle: true, platform: "node", target: "node20", format: "cjs", minify: true, keepNames: true, outfile: bundled, logLevel: "silent" });
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require("esbuild") as typeof import("esbuild");
+  esbuild.buildSync({ entryPoints: [path.join(__dirname, "sdkLoadEntry.ts")], bundle: true, platform: "node", target: "node20", format: "cjs", minify: true, keepNames: true, outfile: bundled, logLevel: "silent" });
   const empty: number[] = [];
   const loaded: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -265,30 +273,9 @@ async function exitDelay(label: string, baseUrl: string): Promise<void> {
   report(`exit delay after the CLI, Langfuse ${label}`, `${fmt(delay, 0)} ms`, `<= ${DEADLINE_MS + 250} ms (deadline + 250)`, delay <= DEADLINE_MS + 250);
 }
 
-/** A transcript of `count` lines: a recorded one, cycled, with fresh ids on every cycle. */
-function bigTranscript(count: number): string {
-  const source = fs.readFileSync(recording("transcripts/claude-code-viewer-fe5e1c67.jsonl"), "utf8").split("\n").filter((l) => l.trim());
-  const file = path.join(tmp, `transcript-${count}.jsonl`);
-  const fd = fs.openSync(file, "w");
-  let written = 0;
-  for (let cycle = 0; written < count; cycle++) {
-    const suffix = `_c${cycle}`;
-    const batch: string[] = [];
-    for (const line of source) {
-      if (written >= count) break;
-      // Ids of messages, lines and tool calls get the cycle's suffix, so no two cycles share one.
-      batch.push(line.replace(/"(msg_[A-Za-z0-9]+|toolu_[A-Za-z0-9]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"/g, `"$1${suffix}"`));
-      written++;
-    }
-    fs.writeSync(fd, `${batch.join("\n")}\n`);
-  }
-  fs.closeSync(fd);
-  return file;
-}
-
 async function replayFigures(): Promise<void> {
   const count = 100_000;
-  const file = bigTranscript(count);
+  const file = cycledRecording("transcripts/claude-code-viewer-fe5e1c67.jsonl", count, `transcript-${count}.jsonl`);
   const size = fs.statSync(file).size;
   const r = await run([process.execPath, "-r", PEAK_RSS, bundle, "replay", "--dry-run", file], {}, undefined, "/dev/null");
   const peakKb = Number(/peak-rss-kb=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
