@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDns1123Label, isExactVersion } from "./kubernetesNames";
+import { CHART_LINES, DEFAULT_LANGFUSE_VERSION, chartLine, langfuseVersionProblem } from "./langfuse/chartLine";
 
 /** The Pulumi project name: every setting lives under `ambient-langfuse:`. */
 export const PROJECT = "ambient-langfuse";
@@ -26,6 +27,10 @@ export type OperatorIntegration = (typeof OPERATOR_INTEGRATIONS)[number];
 export const ADMISSION_POLICY_API_VERSIONS = ["v1", "v1beta1"] as const;
 export type AdmissionPolicyApiVersion = (typeof ADMISSION_POLICY_API_VERSIONS)[number];
 
+/** How Langfuse v4 writes observations during its own v3-to-v4 migration (`legacy` is v3's way). */
+export const V4_WRITE_MODES = ["dual", "events_only"] as const;
+export type V4WriteMode = (typeof V4_WRITE_MODES)[number];
+
 /** A platform project: a namespace whose runner pods are traced. */
 export interface ProjectSetting {
   namespace: string;
@@ -39,8 +44,23 @@ export interface Settings {
   platform: Platform;
   /** Namespace that holds Langfuse and its internal Secret. */
   namespace: string;
-  /** Exact version of the `langfuse` chart. */
+  /** Exact version of the `langfuse` chart: 1.5.x (Langfuse v3) or 2.x (Langfuse v4). */
   chartVersion: string;
+  /**
+   * Langfuse image tag for web and worker, exact. Defaults per chart line (chartLine.ts): 4.16.0
+   * on 2.x; on 1.5.x undefined, which leaves the chart's own appVersion (pinned by the chart).
+   */
+  langfuseVersion: string | undefined;
+  /** `LANGFUSE_MIGRATION_V4_WRITE_MODE` on chart 2.x: `dual` keeps a rollback to v3 possible. */
+  v4WriteMode: V4WriteMode;
+  /** Install cert-manager (chart 2.x's operator needs it); off where the cluster runs its own. */
+  installCertManager: boolean;
+  /** Exact cert-manager chart version, in the chart's own tag form (`v1.20.2`). */
+  certManagerVersion: string;
+  /** Install ClickHouse Inc's operator (chart 2.x renders its resources); off where the cluster runs it. */
+  installClickhouseOperator: boolean;
+  /** Exact version of the operator's chart. */
+  clickhouseOperatorVersion: string;
   /** Host name users reach Langfuse at; NextAuth's URL is derived from it. */
   hostname: string;
   /** Ingress class for the web service on kind. */
@@ -81,7 +101,12 @@ export interface Settings {
 export const DEFAULTS = {
   platform: "kind",
   namespace: "langfuse",
-  chartVersion: "1.5.41",
+  chartVersion: "2.0.0",
+  v4WriteMode: "events_only",
+  installCertManager: true,
+  certManagerVersion: "v1.20.2",
+  installClickhouseOperator: true,
+  clickhouseOperatorVersion: "0.0.5",
   hostname: "langfuse.local",
   ingressClassName: "nginx",
   organizationName: "ambient-code",
@@ -99,7 +124,7 @@ export const DEFAULTS = {
 } as const;
 
 /** Every setting this program reads; anything else under `ambient-langfuse:` is a typo. */
-export const SETTING_NAMES = [...Object.keys(DEFAULTS), "adminEmail", "existingSecrets", "projects"] as const;
+export const SETTING_NAMES = [...Object.keys(DEFAULTS), "adminEmail", "langfuseVersion", "existingSecrets", "projects"] as const;
 
 /** Raised when stack config is invalid; the message lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -125,7 +150,7 @@ export function isHostname(value: string): boolean {
 export function parseSettings(raw: Record<string, string | undefined>): Settings {
   const problems: string[] = [];
   const key = (name: string) => `${PROJECT}:${name}`;
-  const str = (name: keyof typeof DEFAULTS | "adminEmail"): string | undefined => {
+  const str = (name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion"): string | undefined => {
     const v = raw[name];
     return v === undefined || v === "" ? undefined : v;
   };
@@ -154,10 +179,39 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   }
 
   const chartVersion = str("chartVersion") ?? DEFAULTS.chartVersion;
+  const line = chartLine(chartVersion);
   if (!isExactVersion(chartVersion)) {
     problems.push(
       `${key("chartVersion")} is "${chartVersion}": use an exact chart version such as "${DEFAULTS.chartVersion}" ` +
         `(ranges would let \`pulumi up\` change Langfuse without a reviewed change)`,
+    );
+  } else if (line === undefined) {
+    problems.push(
+      `${key("chartVersion")} is "${chartVersion}": this program decides values for chart lines ${CHART_LINES.join(" and ")} ` +
+        `only, e.g. "${DEFAULTS.chartVersion}" (Langfuse v4) or "1.5.41" (the last v3)`,
+    );
+  }
+
+  const langfuseVersion = str("langfuseVersion") ?? (line ? DEFAULT_LANGFUSE_VERSION[line] : undefined);
+  if (langfuseVersion !== undefined && !isExactVersion(langfuseVersion)) {
+    problems.push(`${key("langfuseVersion")} is "${langfuseVersion}": use an exact image tag such as "${DEFAULT_LANGFUSE_VERSION["2.x"]}"`);
+  } else if (langfuseVersion !== undefined && line !== undefined) {
+    const problem = langfuseVersionProblem(line, langfuseVersion);
+    if (problem) problems.push(`${key("langfuseVersion")} is "${langfuseVersion}" on chart ${chartVersion}: ${problem}`);
+  }
+
+  const certManagerVersion = str("certManagerVersion") ?? DEFAULTS.certManagerVersion;
+  if (!/^v\d+\.\d+\.\d+$/.test(certManagerVersion)) {
+    problems.push(
+      `${key("certManagerVersion")} is "${certManagerVersion}": use an exact cert-manager release in its own tag form, ` +
+        `such as "${DEFAULTS.certManagerVersion}"`,
+    );
+  }
+  const clickhouseOperatorVersion = str("clickhouseOperatorVersion") ?? DEFAULTS.clickhouseOperatorVersion;
+  if (!isExactVersion(clickhouseOperatorVersion)) {
+    problems.push(
+      `${key("clickhouseOperatorVersion")} is "${clickhouseOperatorVersion}": use an exact chart version such as ` +
+        `"${DEFAULTS.clickhouseOperatorVersion}"`,
     );
   }
 
@@ -197,7 +251,9 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
     problems.push(`${key("nextauthSecretVersion")} is "${versionRaw}": use a positive integer (bump it by one to rotate)`);
   }
 
-  const bool = (name: "protect" | "createProjectNamespaces" | "maskMessages"): boolean => {
+  const bool = (
+    name: "protect" | "createProjectNamespaces" | "maskMessages" | "installCertManager" | "installClickhouseOperator",
+  ): boolean => {
     const v = str(name);
     if (v !== undefined && v !== "true" && v !== "false") {
       problems.push(`${key(name)} is "${v}": use true or false`);
@@ -220,6 +276,9 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   };
 
   const protect = bool("protect");
+  const v4WriteMode = oneOf("v4WriteMode", V4_WRITE_MODES);
+  const installCertManager = bool("installCertManager");
+  const installClickhouseOperator = bool("installClickhouseOperator");
   const existingSecrets = parseExistingSecrets(raw.existingSecrets, problems);
   const projects = parseProjects(raw.projects, namespace, problems);
   const createProjectNamespaces = bool("createProjectNamespaces");
@@ -236,6 +295,12 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
     platform: platformRaw as Platform,
     namespace,
     chartVersion,
+    langfuseVersion,
+    v4WriteMode,
+    installCertManager,
+    certManagerVersion,
+    installClickhouseOperator,
+    clickhouseOperatorVersion,
     hostname,
     ingressClassName,
     adminEmail: adminEmail as string,
