@@ -1,6 +1,7 @@
 import * as path from "node:path";
 
 import { ConfigError } from "./config";
+import { internalSecretOrigins, releaseRows } from "./render/planSummary";
 import { writePlan } from "./render/planWriter";
 import { REPO_ROOT, listStacks } from "./render/stackConfig";
 
@@ -40,6 +41,9 @@ async function main(argv: string[]): Promise<number> {
   for (const r of rendering.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
   console.log(`plan for stack "${stack}": ${rendering.resources.length} resources -> ${path.relative(process.cwd(), dir) || "."}/`);
   console.table([...counts].map(([type, count]) => ({ type, count })));
+  console.table(releaseRows(rendering.resources));
+  const origins = internalSecretOrigins(rendering.resources);
+  if (origins) console.log(`internal secrets adopted: ${origins.adopted.join(", ") || "none"}; generated: ${origins.generated.join(", ") || "none"}`);
   console.table(runs.map((r) => ({ policy: r.policy, status: r.status, ...(r.detail ? { detail: r.detail } : {}) })));
   for (const v of violations) console.error(`violation [${v.policy}] ${v.resource}: ${v.message}`);
   console.log(`${violations.length} violation(s)`);
