@@ -318,6 +318,19 @@ describe("policies catch what they guard against", () => {
     });
   });
 
+  it("no-literal-secrets: a PostgreSQL subchart password given by value on chart 2.x", () => {
+    const rs = mutated((r) => {
+      release(r).inputs.values.postgresql.settings.superuserPassword = { value: "postgres0pass" };
+      release(r).inputs.values.postgresql.userDatabase.password = { value: "langfuse0pass" };
+    });
+    expect(check(noLiteralSecrets, rs)).toEqual({
+      violations: [
+        { policy: "no-literal-secrets", resource: R, message: "values.postgresql.settings.superuserPassword.value is a literal secret: name its key in the store's existingSecret" },
+        { policy: "no-literal-secrets", resource: R, message: "values.postgresql.userDatabase.password.value is a literal secret: name its key in the store's existingSecret" },
+      ],
+    });
+  });
+
   it("no-literal-secrets: a bootstrap password as a literal env value", () => {
     const rs = mutated((r) => (release(r).inputs.values.langfuse.additionalEnv[8] = { name: "LANGFUSE_INIT_USER_PASSWORD", value: "hunter2hunter2" }));
     expect(check(noLiteralSecrets, rs)).toEqual({

@@ -1,8 +1,12 @@
 import { KEY_MATERIAL, SECRET_NAME, walkObjects } from "./secretLike";
 import { CONFIGMAP_TYPE, type Policy, type PlannedResource, RELEASE_TYPE, violations } from "./types";
 
-/** Chart value objects `{ value, secretKeyRef }` whose `value` must stay empty. */
-const CHART_SECRET_FIELDS = /(^|\.)(salt|encryptionKey|secret|licenseKey|accessKeyId|secretAccessKey|credentials)$/;
+/**
+ * Chart value objects `{ value, ... }` whose `value` must stay empty: the application secrets and
+ * S3 keys (`{ value, secretKeyRef }`), and chart 2.x's PostgreSQL subchart passwords (`{ value, secretKey }`).
+ */
+const CHART_SECRET_FIELDS =
+  /(^|\.)(salt|encryptionKey|secret|licenseKey|accessKeyId|secretAccessKey|credentials|superuserPassword|userDatabase\.password)$/;
 /** Chart fields that carry a store password directly. */
 const CHART_PASSWORD_FIELDS = /(^|\.)(password|rootPassword)$/;
 
@@ -25,7 +29,8 @@ export const noLiteralSecrets: Policy = {
         }
         walkObjects(r.inputs.values ?? {}, (obj, path) => {
           if (CHART_SECRET_FIELDS.test(path) && typeof obj.value === "string" && obj.value !== "") {
-            found.push([r, `values.${path}.value is a literal secret: use values.${path}.secretKeyRef`]);
+            const fix = /Password$|\.password$/.test(path) ? "name its key in the store's existingSecret" : `use values.${path}.secretKeyRef`;
+            found.push([r, `values.${path}.value is a literal secret: ${fix}`]);
           }
           for (const [k, v] of Object.entries(obj)) {
             const at = path ? `${path}.${k}` : k;
