@@ -560,11 +560,12 @@ describe("npm run plan", () => {
     cpSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
     writeFileSync(
       path.join(root, "Pulumi.poc.yaml"),
-      "config:\n  ambient-langfuse:adminEmail: admin@ambient-code.local\n  ambient-langfuse:chartVersion: 1.5.41\n  ambient-langfuse:langfuseVersion: 3.224.1\n",
+      "config:\n  ambient-langfuse:adminEmail: admin@ambient-code.local\n  ambient-langfuse:chartVersion: 1.5.41\n",
     );
     const { stdout } = await run("npx", ["tsx", path.join(REPO_ROOT, "infra/plan.ts"), "--stack", "poc", "--root", root], { cwd: REPO_ROOT });
     expect(stdout).not.toContain("cert-manager");
-    expect(stdout).toMatch(/'langfuse' +│ 'langfuse' +│ 'langfuse' +│ '1\.5\.41' +│ '3\.224\.1'/);
+    // No image tag: the chart's own Langfuse (3.224.1), pinned by the exact chart version.
+    expect(stdout).toMatch(/'langfuse' +│ 'langfuse' +│ 'langfuse' +│ '1\.5\.41' +│ '' +│ ''/);
     expect(stdout).toMatch(/'chart-value-paths-exist' +│ 'passed'/);
     expect(stdout).toContain("0 violation(s)");
   });
