@@ -414,13 +414,13 @@ describe("policies catch what they guard against", () => {
       delete values.clickhouse.auth.existingSecret;
       delete values.s3.allInOne.s3;
     });
-    const lookup = "generates it with `lookup`, a new value wherever the cluster cannot be read (a preview, a GitOps render)";
+    const lookup = "with `lookup`, a new value wherever the cluster cannot be read (helm template, a GitOps render)";
     const fix = "give it by reference to a Secret this program creates";
     expect(check(chartSecretsPinned, rs)).toEqual({
       violations: [
-        { policy: "chart-secrets-pinned", resource: R, message: `values.langfuse.encryptionKey is left empty: the chart ${lookup} into <release>-app; it encrypts stored credentials; ${fix}` },
-        { policy: "chart-secrets-pinned", resource: R, message: `values.langfuse.nextauth.secret is left empty: the chart ${lookup} into <release>-app; ${fix}` },
-        { policy: "chart-secrets-pinned", resource: R, message: `values.clickhouse.auth has neither existingSecret nor password: the chart ${lookup} into <release>-clickhouse-auth; ${fix}` },
+        { policy: "chart-secrets-pinned", resource: R, message: `values.langfuse.encryptionKey is left empty: the chart would generate it into <release>-app ${lookup}; it encrypts stored credentials; ${fix}` },
+        { policy: "chart-secrets-pinned", resource: R, message: `values.langfuse.nextauth.secret is left empty: the chart would generate it into <release>-app ${lookup}; ${fix}` },
+        { policy: "chart-secrets-pinned", resource: R, message: `values.clickhouse.auth has neither existingSecret nor password: the chart would generate it into <release>-clickhouse-auth ${lookup}; ${fix}` },
         { policy: "chart-secrets-pinned", resource: R, message: `values.s3.allInOne.s3.existingConfigSecret is left empty: SeaweedFS would mount the chart's langfuse-s3-auth, which the chart no longer creates; ${fix}` },
       ],
     });
@@ -432,7 +432,7 @@ describe("policies catch what they guard against", () => {
     delete release(rs).inputs.values.redis.auth.existingSecret;
     expect(check(chartSecretsPinned, rs)).toEqual({
       violations: [
-        { policy: "chart-secrets-pinned", resource: R, message: "values.redis.auth has neither existingSecret nor password: Bitnami Valkey generates it with `lookup`, a new value wherever the cluster cannot be read (a preview, a GitOps render); give it by reference to a Secret this program creates" },
+        { policy: "chart-secrets-pinned", resource: R, message: "values.redis.auth has neither existingSecret nor password: Bitnami Valkey would generate it into langfuse-redis with `lookup`, a new value wherever the cluster cannot be read (helm template, a GitOps render); give it by reference to a Secret this program creates" },
       ],
     });
     release(rs).inputs.version = "3.0.0";

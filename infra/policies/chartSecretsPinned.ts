@@ -13,7 +13,9 @@ interface PinRule {
   otherwise: string;
 }
 
-const LOOKUP = "generates it with `lookup`, a new value wherever the cluster cannot be read (a preview, a GitOps render)";
+/** What the chart does with an empty secret it generates: a value nobody pinned. */
+const generates = (who: string, where: string) =>
+  `${who} would generate it into ${where} with \`lookup\`, a new value wherever the cluster cannot be read (helm template, a GitOps render)`;
 
 /**
  * Written from each chart line's templates (chart 2.0.0: langfuse-app-secret.yaml, the store
@@ -22,13 +24,13 @@ const LOOKUP = "generates it with `lookup`, a new value wherever the cluster can
  */
 const RULES: Record<number, PinRule[]> = {
   2: [
-    { at: "langfuse.salt", kind: "app", otherwise: `the chart ${LOOKUP} into <release>-app; it hashes every API key` },
-    { at: "langfuse.encryptionKey", kind: "app", otherwise: `the chart ${LOOKUP} into <release>-app; it encrypts stored credentials` },
-    { at: "langfuse.nextauth.secret", kind: "app", otherwise: `the chart ${LOOKUP} into <release>-app` },
-    { at: "postgresql.auth", kind: "store", passwordField: "password", otherwise: `the chart ${LOOKUP} into langfuse-postgresql-auth` },
-    { at: "redis.auth", kind: "store", passwordField: "password", otherwise: `the chart ${LOOKUP} into langfuse-redis-auth (or runs without a password)` },
-    { at: "clickhouse.auth", kind: "store", passwordField: "password", otherwise: `the chart ${LOOKUP} into <release>-clickhouse-auth` },
-    { at: "s3.auth", kind: "store", passwordField: "rootPassword", otherwise: `the chart ${LOOKUP} into langfuse-s3-auth` },
+    { at: "langfuse.salt", kind: "app", otherwise: generates("the chart", "<release>-app") + "; it hashes every API key" },
+    { at: "langfuse.encryptionKey", kind: "app", otherwise: generates("the chart", "<release>-app") + "; it encrypts stored credentials" },
+    { at: "langfuse.nextauth.secret", kind: "app", otherwise: generates("the chart", "<release>-app") },
+    { at: "postgresql.auth", kind: "store", passwordField: "password", otherwise: generates("the chart", "langfuse-postgresql-auth") },
+    { at: "redis.auth", kind: "store", passwordField: "password", otherwise: generates("the chart", "langfuse-redis-auth") + " (or runs Valkey without a password)" },
+    { at: "clickhouse.auth", kind: "store", passwordField: "password", otherwise: generates("the chart", "<release>-clickhouse-auth") },
+    { at: "s3.auth", kind: "store", passwordField: "rootPassword", otherwise: generates("the chart", "langfuse-s3-auth") },
     // With auth.existingSecret set, the chart creates none of these: the subchart must be given ours.
     { at: "postgresql.settings.existingSecret", kind: "subchart", store: "postgresql", otherwise: "PostgreSQL would mount the chart's langfuse-postgresql-auth, which the chart no longer creates" },
     { at: "postgresql.userDatabase.existingSecret", kind: "subchart", store: "postgresql", otherwise: "PostgreSQL would mount the chart's langfuse-postgresql-auth, which the chart no longer creates" },
@@ -40,9 +42,9 @@ const RULES: Record<number, PinRule[]> = {
     { at: "langfuse.encryptionKey", kind: "app", otherwise: "Langfuse cannot store LLM connection credentials" },
     { at: "langfuse.nextauth.secret", kind: "app", otherwise: "the chart refuses to render" },
     { at: "postgresql.auth", kind: "store", passwordField: "password", otherwise: "the chart refuses to render" },
-    { at: "redis.auth", kind: "store", passwordField: "password", otherwise: `Bitnami Valkey ${LOOKUP}` },
+    { at: "redis.auth", kind: "store", passwordField: "password", otherwise: generates("Bitnami Valkey", "langfuse-redis") },
     { at: "clickhouse.auth", kind: "store", passwordField: "password", otherwise: "the chart refuses to render" },
-    { at: "s3.auth", kind: "store", passwordField: "rootPassword", otherwise: `Bitnami MinIO ${LOOKUP}` },
+    { at: "s3.auth", kind: "store", passwordField: "rootPassword", otherwise: generates("Bitnami MinIO", "langfuse-s3") },
   ],
 };
 
