@@ -217,6 +217,13 @@ describe("policies catch what they guard against", () => {
     });
   });
 
+  it("no-literal-secrets: the admin email as a literal env value (it may be a secret setting)", () => {
+    const rs = mutated((r) => (release(r).inputs.values.langfuse.additionalEnv[6] = { name: "LANGFUSE_INIT_USER_EMAIL", value: "admin@ambient-code.local" }));
+    expect(check(noLiteralSecrets, rs)).toEqual({
+      violations: [{ policy: "no-literal-secrets", resource: R, message: "values.langfuse.additionalEnv[6] sets LANGFUSE_INIT_USER_EMAIL as a literal env value: use valueFrom.secretKeyRef" }],
+    });
+  });
+
   it("no-literal-secrets: a store password in the chart and a credential in a ConfigMap", () => {
     const rs = mutated((r) => {
       release(r).inputs.values.redis.auth.password = "redispass";

@@ -12,10 +12,7 @@ export interface SecretRefs {
   bootstrapSecretName: string;
 }
 
-export type ChartSettings = Pick<
-  Settings,
-  "hostname" | "ingressClassName" | "adminEmail" | "organizationName" | "projectName"
->;
+export type ChartSettings = Pick<Settings, "hostname" | "ingressClassName" | "organizationName" | "projectName">;
 
 const resources = (cpu: string, memory: string, memoryLimit: string) => ({
   requests: { cpu, memory },
