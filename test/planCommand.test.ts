@@ -85,6 +85,7 @@ describe("npm run plan: arguments", () => {
       stderr: `npm run plan: unknown option --frobnicate\n\n${USAGE}`,
     });
     expect(existsSync(path.join(root, "plan", "dev", "policy-report.json"))).toBe(true);
+    expectNoPlantedSecret({ stdout: "", stderr: "" }, root);
   });
 
   it.each([
@@ -97,7 +98,12 @@ describe("npm run plan: arguments", () => {
     [["dev"], 'unexpected argument "dev"'],
     [[], "--stack is required"],
   ])("refuses %j with exit 2: %s", async (argv, problem) => {
-    expect(await plan(...argv)).toEqual({ code: 2, stdout: "", stderr: `npm run plan: ${problem}\n\n${USAGE}` });
+    // Planned against a project whose stack file holds a password: bad usage reads nothing.
+    const root = project({ dev: VALID });
+    const result = await plan(...argv, "--root", root);
+    expect(result).toEqual({ code: 2, stdout: "", stderr: `npm run plan: ${problem}\n\n${USAGE}` });
+    expect(existsSync(path.join(root, "plan"))).toBe(false);
+    expectNoPlantedSecret(result, root);
   });
 
   it("takes --stack=dev as --stack dev", async () => {
@@ -138,16 +144,20 @@ describe("npm run plan: arguments", () => {
 
   it("names a stack without a stack file, and a stack name that is a path", async () => {
     const root = project({ dev: VALID, rosa: VALID });
-    expect(await plan("--stack", "prod", "--root", root)).toEqual({
+    const missing = await plan("--stack", "prod", "--root", root);
+    expect(missing).toEqual({
       code: 2,
       stdout: "",
       stderr: `npm run plan: stack "prod" has no stack file ${root}/Pulumi.prod.yaml\n\n${usageWithStacks("dev, rosa")}`,
     });
-    expect(await plan("--stack", "../dev", "--root", root)).toEqual({
+    const traversal = await plan("--stack", "../dev", "--root", root);
+    expect(traversal).toEqual({
       code: 2,
       stdout: "",
       stderr: `npm run plan: --stack "../dev" is not a stack name (letters, digits, "_", "-" and ".")\n\n${usageWithStacks("dev, rosa")}`,
     });
+    expectNoPlantedSecret(missing, root);
+    expectNoPlantedSecret(traversal, root);
   });
 
   it("parses any command's options the same way (the module promotion reuses)", () => {
@@ -323,7 +333,10 @@ describe("npm run plan, as a process", () => {
     );
 
   it("exits 2 on an unknown option", async () => {
-    expect(await run(["--stack", "dev", "--frobnicate"])).toEqual({ code: 2, stdout: "", stderr: `npm run plan: unknown option --frobnicate\n\n${USAGE}` });
+    const root = project({ dev: VALID });
+    const result = await run(["--stack", "dev", "--root", root, "--frobnicate"]);
+    expect(result).toEqual({ code: 2, stdout: "", stderr: `npm run plan: unknown option --frobnicate\n\n${USAGE}` });
+    expectNoPlantedSecret(result, root);
   });
 
   it("exits 1 on a YAML error with one line: no stack trace, no secret", async () => {
@@ -334,6 +347,7 @@ describe("npm run plan, as a process", () => {
       stdout: "",
       stderr: `plan for stack "broken" stopped: ${root}/Pulumi.broken.yaml:5:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]\n`,
     });
+    expectNoPlantedSecret(result, root);
   });
 
   it("exits 2 naming a --root that does not exist, without a stack trace", async () => {
