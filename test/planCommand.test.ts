@@ -217,6 +217,21 @@ describe("npm run plan: stack files", () => {
     expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: "", stderr: `plan for stack "broken" stopped: ${file}${where}\n` });
   });
 
+  it("names a broken Pulumi.yaml, and a stack file that is a directory, the same way", async () => {
+    const root = project({ dev: VALID });
+    writeFileSync(path.join(root, "Pulumi.yaml"), `name: ambient-langfuse\nconfig:\n  adminEmail:\n    default: "${PASSWORD}\n`);
+    const result = await plan("--stack", "dev", "--root", root);
+    expect(result).toEqual({ code: 1, stdout: "", stderr: `plan for stack "dev" stopped: ${root}/Pulumi.yaml:5:1: not valid YAML: Missing closing "quote\n` });
+    expectNoPlantedSecret(result, root);
+    const folder = project({});
+    mkdirSync(path.join(folder, "Pulumi.dev.yaml"));
+    expect(await plan("--stack", "dev", "--root", folder)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `plan for stack "dev" stopped: ${folder}/Pulumi.dev.yaml: cannot be read: it is a directory\n`,
+    });
+  });
+
   it("accepts every other top-level key Pulumi writes, and secure values of other packages' settings", async () => {
     const root = project({
       dev: `secretsprovider: awskms://alias/pulumi?region=eu-west-1
@@ -236,36 +251,22 @@ config:
     expectNoPlantedSecret(result, root);
   });
 
-  it("refuses a secure: value for a setting that shapes what is deployed, naming it and where", async () => {
-    const { code, stdout, stderr, file } = await broken(`config:
-  ambient-langfuse:adminEmail: admin@example.com
-  ambient-langfuse:hostname:
-    secure: v1:${KEY}
-  ambient-langfuse:existingSecrets:
-    postgresPassword: ${PASSWORD}
-`);
-    expect({ code, stdout, stderr }).toEqual({
-      code: 1,
-      stdout: "",
-      stderr:
-        `plan for stack "broken" stopped: ${file}:4:5: ambient-langfuse:hostname is a secure: value, but hostname shapes what is deployed ` +
-        "and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail take secure: values\n",
-    });
-  });
-
-  it("refuses one secure: value for all of existingSecrets, which the plan could not check key by key", async () => {
-    const { code, stdout, stderr, file } = await broken(`config:
-  ambient-langfuse:adminEmail: admin@example.com
-  ambient-langfuse:existingSecrets:
-    secure: v1:${KEY}
-`);
-    expect({ code, stdout, stderr }).toEqual({
-      code: 1,
-      stdout: "",
-      stderr:
-        `plan for stack "broken" stopped: ${file}:4:5: ambient-langfuse:existingSecrets is one secure: value as a whole: ` +
-        "give each of its keys its own (`pulumi config set --secret --path existingSecrets.<key> <value>`)\n",
-    });
+  it.each([
+    [
+      "a setting that shapes what is deployed",
+      `config:\n  ambient-langfuse:adminEmail: admin@example.com\n  ambient-langfuse:hostname:\n    secure: v1:${KEY}\n  ambient-langfuse:existingSecrets:\n    postgresPassword: ${PASSWORD}\n`,
+      ":4:5: ambient-langfuse:hostname is a secure: value, but hostname shapes what is deployed and is read in plain text: " +
+        "set it without --secret; only existingSecrets.<key>, adminEmail take secure: values",
+    ],
+    [
+      "all of existingSecrets at once, which the plan could not check key by key",
+      `config:\n  ambient-langfuse:adminEmail: admin@example.com\n  ambient-langfuse:existingSecrets:\n    secure: v1:${KEY}\n`,
+      ":4:5: ambient-langfuse:existingSecrets is one secure: value as a whole: " +
+        "give each of its keys its own (`pulumi config set --secret --path existingSecrets.<key> <value>`)",
+    ],
+  ])("refuses a secure: value for %s, naming the setting and where", async (_, text, where) => {
+    const { code, stdout, stderr, file } = await broken(text);
+    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: "", stderr: `plan for stack "broken" stopped: ${file}${where}\n` });
   });
 
   it("stops on invalid config with the setting named, leaving no plan folder behind", async () => {

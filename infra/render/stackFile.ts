@@ -170,18 +170,12 @@ function nearMiss(found: string, known: string): boolean {
   return d[a.length]![b.length]! <= 2;
 }
 
+/** A file system error in words; the caller names the file. */
+const READ_FAILURES: Record<string, string> = { ENOENT: "no such file", EISDIR: "it is a directory", EACCES: "permission denied", EPERM: "permission denied" };
+
 function readFailure(e: unknown): string {
-  switch ((e as NodeJS.ErrnoException).code) {
-    case "ENOENT":
-      return "no such file";
-    case "EISDIR":
-      return "it is a directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    default:
-      return (e as NodeJS.ErrnoException).code ?? "unknown error";
-  }
+  const code = (e as NodeJS.ErrnoException).code ?? "unknown error";
+  return READ_FAILURES[code] ?? code;
 }
 
 /**
