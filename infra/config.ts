@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDns1123Label, isExactVersion } from "./kubernetesNames";
 import { CHART_LINES, DEFAULT_LANGFUSE_VERSION, chartLine, langfuseVersionProblem } from "./langfuse/chartLine";
+import { holdsSecretSettings, secretSettingNames } from "./secretSettings";
 
 /** The Pulumi project name: every setting lives under `ambient-langfuse:`. */
 export const PROJECT = "ambient-langfuse";
@@ -67,6 +68,8 @@ export interface Settings {
   ingressClassName: string;
   /** Email of the admin user created by Langfuse's headless initialisation. */
   adminEmail: string;
+  /** adminEmail was given as a secret: it is then a Pulumi secret everywhere, the stack output included. */
+  adminEmailSecret: boolean;
   /** Name of the organisation created by headless initialisation. */
   organizationName: string;
   /** Name of the project created by headless initialisation. */
@@ -144,12 +147,23 @@ export function isHostname(value: string): boolean {
 
 /**
  * Turns raw config strings (as Pulumi hands them to a program, keyed by setting name without the
- * project prefix) into validated settings. Pure: no Pulumi calls, so every rule is unit-tested.
- * Secret values are never echoed in a message.
+ * project prefix) into validated settings. `secret` names the settings Pulumi marked secret
+ * (given as `secure:` values). Pure: no Pulumi calls, so every rule is unit-tested. Secret values
+ * are never echoed in a message.
  */
-export function parseSettings(raw: Record<string, string | undefined>): Settings {
+export function parseSettings(raw: Record<string, string | undefined>, secret: ReadonlySet<string> = new Set()): Settings {
   const problems: string[] = [];
   const key = (name: string) => `${PROJECT}:${name}`;
+  raw = { ...raw };
+  for (const name of secret) {
+    if (!(name in raw) || holdsSecretSettings(name) || !(SETTING_NAMES as readonly string[]).includes(name)) continue;
+    problems.push(
+      `${key(name)} is a secret, but ${name} shapes what is deployed and is read in plain text: ` +
+        `set it without --secret; only ${secretSettingNames()} take secrets`,
+    );
+    // Checked no further: every other rule would quote the value.
+    delete raw[name];
+  }
   const str = (name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion"): string | undefined => {
     const v = raw[name];
     return v === undefined || v === "" ? undefined : v;
@@ -229,12 +243,17 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   }
 
   const adminEmail = str("adminEmail");
+  const adminEmailSecret = secret.has("adminEmail");
   if (adminEmail === undefined) {
     problems.push(
       `${key("adminEmail")} is not set: it is required, e.g. \`pulumi config set adminEmail admin@example.com\``,
     );
   } else if (!EMAIL.test(adminEmail)) {
-    problems.push(`${key("adminEmail")} is "${adminEmail}": use an email address such as "admin@example.com"`);
+    problems.push(
+      adminEmailSecret
+        ? `${key("adminEmail")} is a secret that is not an email address (its value is not shown): use one such as "admin@example.com"`
+        : `${key("adminEmail")} is "${adminEmail}": use an email address such as "admin@example.com"`,
+    );
   }
 
   const organizationName = str("organizationName") ?? DEFAULTS.organizationName;
@@ -304,6 +323,7 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
     hostname,
     ingressClassName,
     adminEmail: adminEmail as string,
+    adminEmailSecret,
     organizationName,
     projectName,
     nextauthSecretVersion,
@@ -428,16 +448,25 @@ export function slug(value: string): string {
 }
 
 /**
+ * Pulumi's record of which keys hold secrets (filled by the CLI from `secure:` values, and by the
+ * plan's `setAllConfig`). The SDK marks the function internal in its types, hence this view.
+ */
+const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret(fullKey: string): boolean };
+
+/**
  * Reads this stack's settings from Pulumi config and validates them. The only place that
  * reads config. `existingSecrets` is read raw (not through `getSecretObject`) because it
  * must be validated before any resource is registered; its values leave here only to be
- * wrapped as secrets.
+ * wrapped as secrets, as does a secret adminEmail.
  */
 export function readSettings(): Settings {
   const raw: Record<string, string | undefined> = {};
+  const secret = new Set<string>();
   const prefix = `${PROJECT}:`;
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = value;
+    if (!fullKey.startsWith(prefix)) continue;
+    raw[fullKey.slice(prefix.length)] = value;
+    if (isConfigSecret(fullKey)) secret.add(fullKey.slice(prefix.length));
   }
-  return parseSettings(raw);
+  return parseSettings(raw, secret);
 }

@@ -23,11 +23,11 @@ import { RunnerPodPatch } from "./operator/runnerPodPatch";
 import { PROJECT_CONFIGMAP_NAME, PROJECT_SECRET_NAME, projectConfigData } from "./projects/projectContract";
 import { ProjectWiring } from "./projects/projectWiring";
 
-/** The stack's outputs; the three credentials are Pulumi secrets. */
+/** The stack's outputs; the three credentials are Pulumi secrets, and so is a secret adminEmail. */
 export interface StackOutputs {
   externalUrl: string;
   internalUrl: string;
-  adminEmail: string;
+  adminEmail: pulumi.Input<string>;
   adminPassword: pulumi.Output<string>;
   publicKey: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
@@ -61,7 +61,8 @@ export function langfuseStack(settings: Settings): StackOutputs {
     // settings.chartVersion is validated: its line is known.
     storeSecrets: storeSecrets(chartLine(settings.chartVersion)!),
   });
-  const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns });
+  const adminEmail = settings.adminEmailSecret ? pulumi.secret(settings.adminEmail) : settings.adminEmail;
+  const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns, adminEmail });
 
   new LangfuseRelease("langfuse", {
     namespace: ns,
@@ -115,7 +116,7 @@ export function langfuseStack(settings: Settings): StackOutputs {
   return {
     externalUrl: externalUrl(settings.hostname),
     internalUrl: internalWebUrl(settings.namespace),
-    adminEmail: settings.adminEmail,
+    adminEmail,
     adminPassword: bootstrap.adminPassword,
     publicKey: bootstrap.publicKey,
     secretKey: bootstrap.secretKey,

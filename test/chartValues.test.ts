@@ -252,7 +252,7 @@ describe("cluster prerequisites", () => {
 });
 
 describe("headless bootstrap", () => {
-  it("passes names and the email literally and the key pair and password by reference", () => {
+  it("passes names literally and the key pair, password and email (which may be a secret setting) by reference", () => {
     expect(bootstrapEnv(dev, "langfuse-bootstrap")).toEqual([
       { name: "LANGFUSE_INIT_ORG_ID", value: "ambient-code" },
       { name: "LANGFUSE_INIT_ORG_NAME", value: "ambient-code" },
@@ -260,7 +260,7 @@ describe("headless bootstrap", () => {
       { name: "LANGFUSE_INIT_PROJECT_NAME", value: "ambient-code-platform" },
       { name: "LANGFUSE_INIT_PROJECT_PUBLIC_KEY", valueFrom: { secretKeyRef: { name: "langfuse-bootstrap", key: "public-key" } } },
       { name: "LANGFUSE_INIT_PROJECT_SECRET_KEY", valueFrom: { secretKeyRef: { name: "langfuse-bootstrap", key: "secret-key" } } },
-      { name: "LANGFUSE_INIT_USER_EMAIL", value: "admin@ambient-code.local" },
+      { name: "LANGFUSE_INIT_USER_EMAIL", valueFrom: { secretKeyRef: { name: "langfuse-bootstrap", key: "admin-email" } } },
       { name: "LANGFUSE_INIT_USER_NAME", value: "Langfuse admin" },
       { name: "LANGFUSE_INIT_USER_PASSWORD", valueFrom: { secretKeyRef: { name: "langfuse-bootstrap", key: "admin-password" } } },
     ]);

@@ -8,9 +8,9 @@ import { loadStackConfig } from "../infra/render/stackConfig";
 const ROOT = path.resolve(__dirname, "..");
 const minimal = { adminEmail: "admin@example.com" };
 
-function problemsOf(raw: Record<string, string>): string[] {
+function problemsOf(raw: Record<string, string>, secret?: ReadonlySet<string>): string[] {
   try {
-    parseSettings(raw);
+    parseSettings(raw, secret);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return (e as ConfigError).problems;
@@ -33,6 +33,7 @@ describe("stack settings", () => {
       hostname: "langfuse.local",
       ingressClassName: "nginx",
       adminEmail: "admin@example.com",
+      adminEmailSecret: false,
       organizationName: "ambient-code",
       projectName: "ambient-code-platform",
       nextauthSecretVersion: 1,
@@ -88,6 +89,20 @@ describe("stack settings", () => {
   it("requires the admin email", () => {
     expect(problemsOf({})).toEqual([
       "ambient-langfuse:adminEmail is not set: it is required, e.g. `pulumi config set adminEmail admin@example.com`",
+    ]);
+  });
+
+  it("takes adminEmail as a secret, checks it decrypted and never shows it", () => {
+    expect(parseSettings({ adminEmail: "ops@example.com" }, new Set(["adminEmail"]))).toMatchObject({ adminEmail: "ops@example.com", adminEmailSecret: true });
+    const problems = problemsOf({ adminEmail: "ops-at-example.com" }, new Set(["adminEmail"]));
+    expect(problems).toEqual([
+      'ambient-langfuse:adminEmail is a secret that is not an email address (its value is not shown): use one such as "admin@example.com"',
+    ]);
+  });
+
+  it("refuses a secret for a setting that shapes what is deployed, without checking or showing its value", () => {
+    expect(problemsOf({ ...minimal, hostname: "https://secret.example.com/", existingSecrets: JSON.stringify({ salt: "c2FsdA" }) }, new Set(["hostname", "existingSecrets"]))).toEqual([
+      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail take secrets",
     ]);
   });
 

@@ -271,7 +271,7 @@ describe("internal secrets over the life of a stack", () => {
     // The same references to the same Secrets and keys, whose values come from random resources
     // with unchanged inputs: the engine keeps their results, so no secret moves.
     expect(references(later)).toEqual(references(dev));
-    expect(references(dev).length).toBe(19);
+    expect(references(dev).length).toBe(20);
     expect(secretShapes(later)).toEqual(secretShapes(dev));
     expect(randoms(later)).toEqual(randoms(dev));
     expect(chartSecretsPinned.check(later.resources, ctx)).toEqual({ violations: [] });
@@ -335,6 +335,13 @@ describe("policies catch what they guard against", () => {
     const rs = mutated((r) => (release(r).inputs.values.langfuse.additionalEnv[8] = { name: "LANGFUSE_INIT_USER_PASSWORD", value: "hunter2hunter2" }));
     expect(check(noLiteralSecrets, rs)).toEqual({
       violations: [{ policy: "no-literal-secrets", resource: R, message: "values.langfuse.additionalEnv[8] sets LANGFUSE_INIT_USER_PASSWORD as a literal env value: use valueFrom.secretKeyRef" }],
+    });
+  });
+
+  it("no-literal-secrets: the admin email as a literal env value (it may be a secret setting)", () => {
+    const rs = mutated((r) => (release(r).inputs.values.langfuse.additionalEnv[6] = { name: "LANGFUSE_INIT_USER_EMAIL", value: "admin@ambient-code.local" }));
+    expect(check(noLiteralSecrets, rs)).toEqual({
+      violations: [{ policy: "no-literal-secrets", resource: R, message: "values.langfuse.additionalEnv[6] sets LANGFUSE_INIT_USER_EMAIL as a literal env value: use valueFrom.secretKeyRef" }],
     });
   });
 

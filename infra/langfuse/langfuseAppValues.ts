@@ -24,7 +24,6 @@ export type ChartSettings = Pick<
   | "installClickhouseOperator"
   | "hostname"
   | "ingressClassName"
-  | "adminEmail"
   | "organizationName"
   | "projectName"
 >;

@@ -7,6 +7,8 @@ import { CONFIGMAP_TYPE, type Policy, type PlannedResource, RELEASE_TYPE, violat
  */
 const CHART_SECRET_FIELDS =
   /(^|\.)(salt|encryptionKey|secret|licenseKey|accessKeyId|secretAccessKey|credentials|superuserPassword|userDatabase\.password)$/;
+/** Env vars whose value a stack may give as a secret setting (adminEmail): always by reference. */
+const MAY_BE_SECRET_ENV = new Set(["LANGFUSE_INIT_USER_EMAIL"]);
 /** Chart fields that carry a store password directly. */
 const CHART_PASSWORD_FIELDS = /(^|\.)(password|rootPassword)$/;
 
@@ -44,7 +46,7 @@ export const noLiteralSecrets: Policy = {
       walkObjects(r.inputs, (obj, path) => {
         if (typeof obj.name === "string" && "value" in obj && !("valueFrom" in obj) && /env/i.test(path)) {
           const v = obj.value;
-          if (SECRET_NAME.test(obj.name) && v !== undefined && v !== "") {
+          if ((SECRET_NAME.test(obj.name) || MAY_BE_SECRET_ENV.has(obj.name)) && v !== undefined && v !== "") {
             found.push([r, `${path} sets ${obj.name} as a literal env value: use valueFrom.secretKeyRef`]);
           } else if (typeof v === "string" && (v === "[secret]" || KEY_MATERIAL.test(v))) {
             found.push([r, `${path} sets ${obj.name} to a secret as a literal env value: use valueFrom.secretKeyRef`]);
