@@ -38,6 +38,10 @@ describe("stack settings", () => {
       projectName: "ambient-code-platform",
       nextauthSecretVersion: 1,
       protect: true,
+      production: false,
+      storageClassName: undefined,
+      externalStores: {},
+      unsetCredentials: [],
       existingSecrets: {},
       projects: [],
       createProjectNamespaces: false,
@@ -102,7 +106,7 @@ describe("stack settings", () => {
 
   it("refuses a secret for a setting that shapes what is deployed, without checking or showing its value", () => {
     expect(problemsOf({ ...minimal, hostname: "https://secret.example.com/", existingSecrets: JSON.stringify({ salt: "c2FsdA" }) }, new Set(["hostname", "existingSecrets"]))).toEqual([
-      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail take secrets",
+      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey take secrets",
     ]);
   });
 

@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../config";
 import { parseCommandLine, UsageError } from "./commandLine";
-import { internalSecretOrigins, releaseRows } from "./planSummary";
+import { internalSecretOrigins, internalSecretsLine, releaseRows, unsetCredentialCommands } from "./planSummary";
 import { type PlanResult, writePlan } from "./planWriter";
 import { listStacks, REPO_ROOT, stackFilePath } from "./stackConfig";
 import { displayPath, StackFileError } from "./stackFile";
@@ -96,7 +96,14 @@ export async function runPlan(argv: string[], io: PlanIo = process): Promise<num
   out.table([...counts].map(([type, count]) => ({ type, count })));
   out.table(releaseRows(rendering.resources));
   const origins = internalSecretOrigins(rendering.resources);
-  if (origins) out.log(`internal secrets adopted: ${origins.adopted.join(", ") || "none"}; generated: ${origins.generated.join(", ") || "none"}`);
+  if (origins) out.log(internalSecretsLine(origins));
+  if (rendering.unsetCredentials.length > 0) {
+    out.log(
+      "set before `pulumi up` (secret settings this stack leaves unset; the plan stood in a value of each one's shape, " +
+        "`pulumi up` stops without them):\n" +
+        unsetCredentialCommands(stack, rendering.unsetCredentials).map((c) => `  ${c}`).join("\n"),
+    );
+  }
   out.table(runs.map((r) => ({ policy: r.policy, status: r.status, ...(r.detail ? { detail: r.detail } : {}) })));
   for (const v of violations) out.error(`violation [${v.policy}] ${v.resource}: ${v.message}`);
   out.log(`${violations.length} violation(s)`);
