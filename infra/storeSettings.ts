@@ -186,7 +186,7 @@ export function parseStoreSettings(
           `with a role (STS) the pods hold no keys; remove the keys, or the role to use keys`,
       );
       keysOk = false;
-    } else if (serviceAccountRoleArn === undefined) {
+    } else if (s3.serviceAccountRoleArn === undefined || s3.serviceAccountRoleArn === "") {
       const purpose = "without serviceAccountRoleArn (STS), Langfuse signs its S3 requests with this key";
       // Read whole from a Secret by the chart, never spliced into a URL: any character goes.
       const accessKeyId = credential(s3, "externalS3", "accessKeyId", purpose, false);
