@@ -57,6 +57,12 @@ export interface LooseMessage {
   result?: string;
   errors?: string[];
   permission_denials?: unknown[];
+  // system/api_retry: the CLI is about to retry a failed API call
+  attempt?: number;
+  max_retries?: number;
+  retry_delay_ms?: number;
+  error_status?: number | null;
+  error?: string;
 }
 
 export function asLoose(message: unknown): LooseMessage | undefined {

@@ -42,7 +42,7 @@ describe("claude-langfuse exec -- <cli>", () => {
     expect(wrapped.stdout.equals(fs.readFileSync(recording(file)))).toBe(true);
     expect(wrapped.stderr).toBe("");
     const spans = receiver.spans().filter((s) => s.attributes["session.id"] === `rec-${path.basename(file)}`);
-    if (file.endsWith("trackgentic-stream.jsonl")) expect(spans).toHaveLength(21); // as `replay` sends it
+    if (file.endsWith("trackgentic-stream.jsonl")) expect(spans).toHaveLength(30); // as `replay` sends it
     else expect(spans.length).toBeGreaterThan(0);
   });
 
@@ -58,7 +58,8 @@ describe("claude-langfuse exec -- <cli>", () => {
       Buffer.from('{"type":"result","subtype":"success","is_error":false}'), // no final newline
     ]);
     fs.writeFileSync(file, bytes);
-    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN], { env: { ...KEYS, LANGFUSE_BASE_URL: baseUrl, STANDIN_FILE: file } });
+    // A generous flush deadline: the report comes from the tracing thread, slow to start on a busy machine.
+    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN], { env: { ...KEYS, LANGFUSE_BASE_URL: baseUrl, STANDIN_FILE: file, LANGFUSE_FLUSH_TIMEOUT_MS: "20000" } });
     expect(wrapped.code).toBe(0);
     expect(wrapped.stdout.equals(bytes)).toBe(true);
     const lines = wrapped.stderr.split("\n").filter(Boolean);
