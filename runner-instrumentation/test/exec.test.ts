@@ -67,6 +67,17 @@ describe("claude-langfuse exec -- <cli>", () => {
     expect(lines[0]).toMatch(/^claude-langfuse: 3 stdout line\(s\) were not JSON; passed through unchanged and not traced/);
   });
 
+  it("takes the prompt given on the command line, and text piped to stdin, as the turn's input; the arguments reach the CLI unchanged", async () => {
+    const argvFile = path.join(tmp, "argv-p.json");
+    const env = { ...KEYS, LANGFUSE_BASE_URL: baseUrl, AGENTIC_SESSION_NAME: "session-argv", STANDIN_ARGV_FILE: argvFile };
+    const args = ["-p", "summarise the log", "--output-format", "stream-json", "--verbose"];
+    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN, ...args], { env, stdin: "ERROR disk full\nWARN retrying\n" });
+    expect(wrapped.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(argvFile, "utf8"))).toEqual(args);
+    const root = receiver.spans().find((s) => s.attributes["session.id"] === "session-argv" && s.parentSpanId === undefined);
+    expect(root?.attributes["langfuse.observation.input"]).toBe("summarise the log\nERROR disk full\nWARN retrying");
+  });
+
   it("passes stdin through to the CLI and takes the prompt written there as the turn's input", async () => {
     const env = { ...KEYS, LANGFUSE_BASE_URL: baseUrl, AGENTIC_SESSION_NAME: "session-stdin" };
     const prompt = `${JSON.stringify({ type: "user", message: { role: "user", content: "list the files" }, parent_tool_use_id: null, session_id: "default" })}\n`;
