@@ -152,7 +152,11 @@ export function allocateCost(calls: readonly CallUsage[], modelUsage: Readonly<R
   return costs;
 }
 
-/** A `result` message's figures: cumulative over the session in the SDK and stream-json. */
+/**
+ * A `result` message's figures. Over a multi-turn session (stream-json input, the Agent SDKs)
+ * CLI 2.1.332 reports `total_cost_usd`, `duration_api_ms` and `modelUsage` cumulatively, and
+ * `num_turns` and `duration_ms` for the run that just ended.
+ */
 export interface ResultFigures {
   costUsd: number;
   numTurns: number;
@@ -163,15 +167,17 @@ export interface ResultFigures {
 
 /** modelUsage fields that are limits, not counts: never differenced. */
 const LIMIT_FIELDS = new Set(["contextWindow", "maxOutputTokens"]);
+const TOKEN_FIELDS = ["inputTokens", "outputTokens", "cacheReadInputTokens", "cacheCreationInputTokens"] as const;
 
 /**
- * One turn's figures from the session's cumulative ones. A result below the previous one (another
- * session, `/clear`) starts a new count and is taken as it is.
+ * One turn's figures from the session's: the cumulative ones less the previous result's, the
+ * per-run ones as they are. A result whose cumulative figures fall below the previous one's
+ * (another session, `/clear`) starts a new count and is taken as it is.
  */
-export function turnFigures(cumulative: ResultFigures, previous?: ResultFigures): ResultFigures {
-  if (!previous || cumulative.costUsd < previous.costUsd || cumulative.numTurns < previous.numTurns) return cumulative;
+export function turnFigures(current: ResultFigures, previous?: ResultFigures): ResultFigures {
+  if (!previous || startsNewCount(current, previous)) return current;
   const modelUsage: Record<string, ModelUsageEntry> = {};
-  for (const [model, entry] of Object.entries(cumulative.modelUsage)) {
+  for (const [model, entry] of Object.entries(current.modelUsage)) {
     const before = previous.modelUsage[model];
     if (!before) {
       modelUsage[model] = entry;
@@ -185,10 +191,18 @@ export function turnFigures(cumulative: ResultFigures, previous?: ResultFigures)
     modelUsage[model] = diff;
   }
   return {
-    costUsd: cumulative.costUsd - previous.costUsd,
-    numTurns: cumulative.numTurns - previous.numTurns,
-    durationMs: cumulative.durationMs - previous.durationMs,
-    durationApiMs: cumulative.durationApiMs - previous.durationApiMs,
+    costUsd: current.costUsd - previous.costUsd,
+    numTurns: current.numTurns,
+    durationMs: current.durationMs,
+    durationApiMs: current.durationApiMs >= previous.durationApiMs ? current.durationApiMs - previous.durationApiMs : current.durationApiMs,
     modelUsage,
   };
+}
+
+function startsNewCount(current: ResultFigures, previous: ResultFigures): boolean {
+  if (current.costUsd < previous.costUsd) return true;
+  return Object.entries(previous.modelUsage).some(([model, before]) => {
+    const now = current.modelUsage[model];
+    return !now || TOKEN_FIELDS.some((f) => (Number(now[f]) || 0) < (Number(before[f]) || 0));
+  });
 }

@@ -178,26 +178,31 @@ describe("cost", () => {
   });
 });
 
-describe("turnFigures: a turn's share of the session's cumulative result", () => {
-  const first: ResultFigures = { costUsd: 0.05, numTurns: 2, durationMs: 8_000, durationApiMs: 6_000, modelUsage: { "claude-sonnet-4-5": entry(10, 300, 20_000, 3_000, 0.05) } };
+describe("turnFigures: a turn's share of the session's results", () => {
+  // Two turns over stream-json input, as CLI 2.1.332 reported them: cost, API time and
+  // modelUsage cumulative; num_turns and duration_ms for the run alone.
+  const first: ResultFigures = { costUsd: 0.060552, numTurns: 1, durationMs: 1_338, durationApiMs: 1_126, modelUsage: { "claude-sonnet-4-5": entry(4, 31, 0, 16_000, 0.060552) } };
   const second: ResultFigures = {
-    costUsd: 0.08,
-    numTurns: 3,
-    durationMs: 12_000,
-    durationApiMs: 9_000,
-    modelUsage: { "claude-sonnet-4-5": entry(14, 420, 43_000, 3_000, 0.08), "claude-haiku-4-5": entry(620, 48, 0, 0, 0.001) },
+    costUsd: 0.0676395,
+    numTurns: 1,
+    durationMs: 1_169,
+    durationApiMs: 2_234,
+    modelUsage: { "claude-sonnet-4-5": entry(9, 69, 16_200, 16_446, 0.0676395), "claude-haiku-4-5": entry(620, 48, 0, 0, 0.001) },
   };
 
-  it("subtracts the previous result, keeps limits, and takes a new model as it is", () => {
+  it("subtracts the previous result's cumulative figures, keeps the per-run ones and the limits, and takes a new model as it is", () => {
     const turn = turnFigures(second, first);
-    expect(turn.costUsd).toBeCloseTo(0.03, 12);
-    expect(turn).toMatchObject({ numTurns: 1, durationMs: 4_000, durationApiMs: 3_000 });
-    expect(turn.modelUsage["claude-sonnet-4-5"]).toMatchObject({ inputTokens: 4, outputTokens: 120, cacheReadInputTokens: 23_000, cacheCreationInputTokens: 0, contextWindow: 200_000, maxOutputTokens: 32_000 });
+    expect(turn.costUsd).toBeCloseTo(0.0070875, 12);
+    expect(turn).toMatchObject({ numTurns: 1, durationMs: 1_169, durationApiMs: 1_108 });
+    expect(turn.modelUsage["claude-sonnet-4-5"]).toMatchObject({ inputTokens: 5, outputTokens: 38, cacheReadInputTokens: 16_200, cacheCreationInputTokens: 446, contextWindow: 200_000, maxOutputTokens: 32_000 });
     expect(turn.modelUsage["claude-haiku-4-5"]).toEqual(second.modelUsage["claude-haiku-4-5"]);
   });
 
   it("takes the first result, and a result below the previous one (/clear, another session), as they are", () => {
     expect(turnFigures(first)).toBe(first);
     expect(turnFigures(first, second)).toBe(first);
+    // The same cost but fewer tokens for a model: a new count too.
+    const fewer = { ...second, modelUsage: { "claude-sonnet-4-5": entry(1, 1, 0, 0, 0.07) } };
+    expect(turnFigures({ ...fewer, costUsd: 0.07 }, second)).toEqual({ ...fewer, costUsd: 0.07 });
   });
 });
