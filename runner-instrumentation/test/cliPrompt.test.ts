@@ -66,7 +66,6 @@ describe("the stream tracer's prompts", () => {
   const started = new Date("2026-02-09T12:00:00Z");
   const line = (o: unknown) => JSON.stringify(o);
   const init = line({ type: "system", subtype: "init", session_id: "s1", model: "claude-sonnet-4-5" });
-  const resultLine = line({ type: "result", subtype: "success", session_id: "s1" });
   const userPrompt = (content: string) => line({ type: "user", message: { role: "user", content }, parent_tool_use_id: null, session_id: "" });
 
   it("gives the command line's prompt and text on stdin, joined as the CLI joins them, before the CLI's first message", () => {
@@ -78,24 +77,6 @@ describe("the stream tracer's prompts", () => {
     expect(got.map((i) => [i.message.type, (i.message as { message?: { content?: unknown } }).message?.content, i.at])).toEqual([
       ["user", "summarise this\nline one of a log\nline two", started],
       ["system", undefined, new Date("2026-02-09T12:00:02Z")],
-    ]);
-  });
-
-  it("gives stdin prompts written ahead of their turn when the turn before has its result", () => {
-    const tracer = new StreamTracer({ stdinFormat: "stream-json", at: started });
-    const got = collect(tracer);
-    tracer.stdinLine(userPrompt("first"), new Date("2026-02-09T12:00:00Z"));
-    tracer.stdinLine(userPrompt("second"), new Date("2026-02-09T12:00:00.100Z"));
-    tracer.stdoutLine(init, new Date("2026-02-09T12:00:01Z"));
-    tracer.stdoutLine(resultLine, new Date("2026-02-09T12:00:05Z"));
-    tracer.stdoutLine(resultLine, new Date("2026-02-09T12:00:09Z"));
-    const content = (i: MapperInput) => (i.message as { message?: { content?: unknown } }).message?.content;
-    expect(got.map((i) => [i.message.type, content(i) ?? null, i.at.toISOString()])).toEqual([
-      ["user", "first", "2026-02-09T12:00:00.000Z"],
-      ["system", null, "2026-02-09T12:00:01.000Z"],
-      ["result", null, "2026-02-09T12:00:05.000Z"],
-      ["user", "second", "2026-02-09T12:00:05.000Z"],
-      ["result", null, "2026-02-09T12:00:09.000Z"],
     ]);
   });
 

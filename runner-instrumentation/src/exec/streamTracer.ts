@@ -32,8 +32,7 @@ export interface PromptSource {
 
 /** The most of a text prompt on stdin kept for the trace. */
 const MAX_TEXT_PROMPT_CHARS = 1024 * 1024;
-/** Prompts written ahead of their turn that wait for it; past this they go on at once. */
-const MAX_QUEUED_PROMPTS = 100;
+
 
 /**
  * Turns the lines seen on the CLI's stdout (and the prompts the runner writes to its stdin) into
@@ -45,10 +44,6 @@ export class StreamTracer {
   private textPrompt: string[] = [];
   private textPromptChars = 0;
   private promptDelivered = false;
-  /** A stdin prompt has started a turn whose result has not come yet. */
-  private turnOpen = false;
-  /** Stdin prompts written while a turn ran: the CLI takes each after the current turn's result. */
-  private readonly queuedPrompts: MapperInput[] = [];
   private sawStdinPrompt = false;
 
   constructor(private readonly prompt: PromptSource = { stdinFormat: "stream-json", at: new Date() }) {}
@@ -75,7 +70,6 @@ export class StreamTracer {
       read = true;
       this.deliverPrompt();
       this.deliver({ message: value as MapperInput["message"], at });
-      if (type === "result") this.nextTurn(at);
     }
     if (read) this.counts.messages++;
     else this.counts.unknown++;
@@ -99,25 +93,13 @@ export class StreamTracer {
       if (typeof value !== "object" || value === null) continue;
       const m = value as { type?: unknown; message?: unknown; parent_tool_use_id?: unknown };
       if (m.type !== "user" || typeof m.message !== "object" || m.message === null) continue;
-      const parent = typeof m.parent_tool_use_id === "string" ? m.parent_tool_use_id : null;
       this.sawStdinPrompt = true;
-      const input = { message: { type: "user", message: m.message, parent_tool_use_id: parent } as MapperInput["message"], at };
-      if (parent !== null) this.deliver(input);
-      else if (this.turnOpen && this.queuedPrompts.length < MAX_QUEUED_PROMPTS) this.queuedPrompts.push(input);
-      else {
-        this.turnOpen = true;
-        this.deliver(input);
-      }
+      // A prompt written while a turn runs is that turn's: the CLI folds it into the running turn.
+      this.deliver({
+        message: { type: "user", message: m.message, parent_tool_use_id: typeof m.parent_tool_use_id === "string" ? m.parent_tool_use_id : null } as MapperInput["message"],
+        at,
+      });
     }
-  }
-
-  /** A turn ended: the next prompt written ahead starts the next one, now. */
-  private nextTurn(at: Date): void {
-    this.turnOpen = false;
-    const next = this.queuedPrompts.shift();
-    if (!next) return;
-    this.turnOpen = true;
-    this.deliver({ ...next, at: next.at > at ? next.at : at });
   }
 
   /**

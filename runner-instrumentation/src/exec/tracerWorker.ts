@@ -62,13 +62,20 @@ export function runTracerWorker(): void {
   port.on("message", (m: ToTracer) => {
     switch (m.type) {
       case "stdout":
+        stdoutTap.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength), new Date(m.at));
+        break;
       case "stdin":
-        (m.type === "stdout" ? stdoutTap : stdinTap).push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength), new Date(m.at));
+        // A prompt belongs after everything the CLI wrote before it arrived (a turn's result,
+        // say): the two streams are cut in the order their bytes came.
+        stdoutTap.catchUp();
+        stdinTap.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength), new Date(m.at));
+        stdinTap.catchUp();
         break;
       case "gap":
         (m.stream === "stdout" ? stdoutTap : stdinTap).gap(m.endsLine);
         break;
       case "stdin-end":
+        stdoutTap.catchUp();
         stdinTap.finish();
         break;
       case "end":
