@@ -88,6 +88,15 @@ export function resultText(content: unknown): string {
   return "";
 }
 
+/**
+ * A prompt as a turn's input: text blocks (how the TypeScript SDK sends a string prompt) read as
+ * the text they hold; anything else (images, documents) kept as it came.
+ */
+export function promptInput(content: string | ContentBlock[] | undefined): unknown {
+  if (!Array.isArray(content) || content.length === 0 || !content.every((b) => b?.type === "text" && typeof b.text === "string")) return content;
+  return content.map((b) => b.text).join("\n");
+}
+
 export const SUBAGENT_TOOL_NAMES: ReadonlySet<string> = new Set(["Agent", "Task"]);
 
 /** The CLI writes these itself (e.g. "No response requested."); no model was called. */

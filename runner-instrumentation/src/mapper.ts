@@ -1,6 +1,6 @@
 import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
 import { allocateCost, reconcile, turnFigures, type CallUsage, type ResultFigures } from "./accounting";
-import { asLoose, contentBlocks, resultText, SUBAGENT_TOOL_NAMES, SYNTHETIC_MODEL, type ApiMessage, type ContentBlock, type LooseMessage } from "./claudeMessage";
+import { asLoose, contentBlocks, promptInput, resultText, SUBAGENT_TOOL_NAMES, SYNTHETIC_MODEL, type ApiMessage, type ContentBlock, type LooseMessage } from "./claudeMessage";
 import type { Observation, ObservationEvent, ObservationLevel, TraceInfo } from "./events";
 import { randomIds, type IdSource } from "./ids";
 import {
@@ -411,8 +411,8 @@ export function createMapper(options: MapperOptions): Mapper {
     const scope = scopeFor(t, m.parent_tool_use_id, input.at);
     if (isPrompt) {
       const content = m.message?.content;
-      if (inRoot) t.prompt.push(content);
-      else scope.input ??= content;
+      if (inRoot) t.prompt.push(promptInput(content));
+      else scope.input ??= promptInput(content);
       scope.pendingInput.push({ role: "user", content });
       scope.lastActivity = input.at;
       return;
