@@ -88,6 +88,13 @@ describe("the Messages API stand-in", () => {
       models.push((await client(url).messages.create(ask("hi", model))).model);
     }
     expect(models).toEqual(["claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001", "claude-opus-4-6", "claude-sonnet-4-5-20250929"]);
+    // Names newer than the table get a dated answer when asked to.
+    const dated = new MessagesApiStandIn([], { dateOtherAliases: "20260101" });
+    expect([dated.answeredModel("claude-haiku-5-5"), dated.answeredModel("claude-sonnet-4-5"), dated.answeredModel("claude-opus-4-1-20250805")]).toEqual([
+      "claude-haiku-5-5-20260101",
+      "claude-sonnet-4-5-20250929",
+      "claude-opus-4-1-20250805",
+    ]);
   });
 
   it("answers a call with the API's overloaded error, or a rate limit with retry-after, when the script says so", async () => {

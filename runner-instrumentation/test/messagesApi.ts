@@ -86,6 +86,12 @@ export interface MessagesApiOptions {
   /** Alias -> the id the API answers with, on top of `DATED_MODEL_IDS`. */
   models?: Record<string, string>;
   /**
+   * A snapshot date (`20260101`) to answer every other undated name with, as the API would
+   * answer an alias it knows (for model names newer than `DATED_MODEL_IDS`). Default: none, the
+   * name is answered as it was asked for.
+   */
+  dateOtherAliases?: string;
+  /**
    * The output count `message_start` carries before the answer is written (the API's own is a
    * small placeholder). Default 1.
    */
@@ -175,7 +181,8 @@ export class MessagesApiStandIn {
   /** The id the API answers `requested` with. */
   answeredModel(requested: string): string {
     const bare = requested.replace(/\[[^\]]*\]$/, "");
-    return this.models[bare] ?? bare;
+    const date = this.options.dateOtherAliases;
+    return this.models[bare] ?? (date && !/-\d{8}$/.test(bare) ? `${bare}-${date}` : bare);
   }
 
   async start(port = 0): Promise<string> {

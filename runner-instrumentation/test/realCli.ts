@@ -148,12 +148,16 @@ export function compareServedWithTraced(served: ServedCall[], spans: ReceivedSpa
   };
 }
 
-/** The accounting as a table, for a report. */
+/** The accounting as a table, for a report: each served call beside the generation that traced it. */
 export function accountingTable(a: Accounting, modelUsage: Figures): string {
-  const n = (x: number) => x.toLocaleString("en");
-  const row = (label: string, f?: Figures) => `| ${label} | ${f ? [f.input, f.output, f.cacheRead, f.cacheWrite].map(n).join(" | ") : "– | – | – | –"} |`;
-  const lines = ["| | input | output | cache read | cache write |", "|---|---:|---:|---:|---:|"];
-  for (const c of a.calls) lines.push(row(`served call ${c.call} (${c.status === 200 ? `${c.answeredModel}, ${c.messageId}` : `HTTP ${c.status}`})`, c.served));
-  lines.push(row("**served, total**", a.served), row("**traced, all generations**", a.traced), row("**result.modelUsage**", modelUsage));
+  const n = (f: Figures | undefined) => (f ? [f.input, f.output, f.cacheRead, f.cacheWrite].map((x) => x.toLocaleString("en")).join(" / ") : "–");
+  const lines = ["| call | served: input / output / cache read / cache write | traced |", "|---|---|---|"];
+  for (const c of a.calls) {
+    const what = c.status === 200 ? `${c.call}: ${c.messageId}, ${c.answeredModel}` : `${c.call}: HTTP ${c.status}`;
+    const traced = c.traced ? `${n(c.traced.figures)}${c.traced.outputPlaceholder ? " (output a placeholder)" : ""}` : c.status === 200 ? "not in the stream" : "–";
+    lines.push(`| ${what} | ${n(c.served)} | ${traced} |`);
+  }
+  for (const u of a.unattributed) lines.push(`| unattributed-usage, ${u.model} | | ${n(u.figures)} |`);
+  lines.push(`| **total** | ${n(a.served)} | ${n(a.traced)} |`, `| **result.modelUsage** | ${n(modelUsage)} | |`);
   return lines.join("\n");
 }
