@@ -2,6 +2,9 @@ import { query, type SDKMessage } from "@anthropic-ai/claude-agent-sdk";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readConfig } from "../src/config";
+import { LangfuseExporter } from "../src/exporter";
+import { traceSession } from "../src/traceSession";
 import { inConversation, MessagesApiStandIn, overloaded, say, useTool, type ScriptStep, type ServedCall } from "./messagesApi";
 import { OtlpReceiver, type ReceivedSpan } from "./otlpReceiver";
 import {
@@ -281,6 +284,33 @@ describe.skipIf(!REAL_CLI.path)(REAL_CLI.path ? `the real Claude Code CLI (${pat
     expect(stderr.join("")).not.toMatch(/claude-langfuse/);
     const t = collect(session, { code: 0, signal: null, stdout: Buffer.from(messages.map((m) => JSON.stringify(m)).join("\n")), stderr: "" }, api.served());
     expect(attr(rootOf(t)[0], "input")).toBe("What files are here?");
+    expectExactAccounting(t, { partialMessages: true });
+  }, TEST_TIMEOUT_MS);
+
+  it("traceSession around the TypeScript SDK's query() with the real CLI: traced exactly; with replay-user-messages, the prompt too", async () => {
+    const session = `real-cli-${++sessions}`;
+    api.script(threeCalls());
+    const env = environment(session);
+    const warnings: string[] = [];
+    const messages: SDKMessage[] = [];
+    const stream = query({
+      prompt: "What do the files in this directory say?",
+      options: {
+        pathToClaudeCodeExecutable: REAL_CLI.path!,
+        cwd: dirs.workspace,
+        model: MODEL,
+        allowedTools: ["Bash", "Read"],
+        includePartialMessages: true,
+        extraArgs: { "replay-user-messages": null },
+        env: { PATH: process.env.PATH ?? "", ...cliEnvironment(apiUrl, dirs.home) },
+      },
+    });
+    const exporter = new LangfuseExporter({ publicKey: env.LANGFUSE_PUBLIC_KEY!, secretKey: env.LANGFUSE_SECRET_KEY!, baseUrl: langfuseUrl, onError: (m) => warnings.push(m) });
+    for await (const m of traceSession(stream, { config: readConfig(env), exporter, flushDeadlineMs: 30_000, warn: (m) => warnings.push(m) })) messages.push(m);
+    expect(warnings).toEqual([]);
+    expect(messages.find((m) => m.type === "result")).toMatchObject({ subtype: "success" });
+    const t = collect(session, { code: 0, signal: null, stdout: Buffer.from(messages.map((m) => JSON.stringify(m)).join("\n")), stderr: "" }, api.served());
+    expect(attr(rootOf(t)[0], "input")).toBe("What do the files in this directory say?");
     expectExactAccounting(t, { partialMessages: true });
   }, TEST_TIMEOUT_MS);
 
