@@ -199,6 +199,11 @@ export function turnFigures(current: ResultFigures, previous?: ResultFigures): R
   };
 }
 
+/** Whether a turn's figures hold no cost and no tokens at all. */
+export function spendsNothing(f: ResultFigures): boolean {
+  return f.costUsd === 0 && Object.values(f.modelUsage).every((e) => TOKEN_FIELDS.every((k) => !Number(e[k])));
+}
+
 function startsNewCount(current: ResultFigures, previous: ResultFigures): boolean {
   if (current.costUsd < previous.costUsd) return true;
   return Object.entries(previous.modelUsage).some(([model, before]) => {

@@ -57,6 +57,11 @@ export interface LooseMessage {
   result?: string;
   errors?: string[];
   permission_denials?: unknown[];
+  // system/task_started, task_notification: a task (a sub-agent, a shell) the CLI runs
+  tool_use_id?: string;
+  is_backgrounded?: boolean;
+  status?: string;
+  summary?: string;
   // system/api_retry: the CLI is about to retry a failed API call
   attempt?: number;
   max_retries?: number;

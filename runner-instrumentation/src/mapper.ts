@@ -1,5 +1,5 @@
 import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
-import { allocateCost, reconcile, turnFigures, type CallUsage, type ResultFigures } from "./accounting";
+import { allocateCost, reconcile, spendsNothing, turnFigures, type CallUsage, type ResultFigures } from "./accounting";
 import { asLoose, contentBlocks, promptInput, resultText, SUBAGENT_TOOL_NAMES, SYNTHETIC_MODEL, type ApiMessage, type ContentBlock, type LooseMessage } from "./claudeMessage";
 import type { Observation, ObservationEvent, ObservationLevel, TraceInfo } from "./events";
 import { randomIds, type IdSource } from "./ids";
@@ -93,6 +93,8 @@ interface Scope {
   lastText?: string;
   model?: string;
   metadata: Record<string, unknown>;
+  /** A sub-agent running in the background: its tool call returns at once, it ends on its own. */
+  background?: boolean;
 }
 
 interface Tool {
@@ -122,6 +124,8 @@ interface Turn {
   calls: Call[];
   prompt: unknown[];
   hadModelActivity: boolean;
+  /** Tasks the CLI started in the background this turn; it continues the turn when they end. */
+  backgroundTasks: number;
   /** Observations waiting for the first one that starts with the turn; undefined once it is out. */
   held?: ObservationEvent[];
 }
@@ -200,6 +204,7 @@ export function createMapper(options: MapperOptions): Mapper {
       calls: [],
       prompt: [],
       hadModelActivity: false,
+      backgroundTasks: 0,
       held: [],
     };
     return turn;
@@ -301,7 +306,8 @@ export function createMapper(options: MapperOptions): Mapper {
 
   function finishTool(t: Turn, tool: Tool, at: Date, result: { content: unknown; isError: boolean; toolUseResult?: unknown } | undefined): void {
     t.tools.delete(tool.toolUseId);
-    if (tool.subagent) finishSubagent(t, tool.subagent, at, result?.toolUseResult, result?.isError ?? false);
+    // A sub-agent in the background has only been launched when its tool call returns.
+    if (tool.subagent && !(tool.subagent.background && result)) finishSubagent(t, tool.subagent, at, result?.toolUseResult, result?.isError ?? false);
     emit(t, toolObservation({ ...tool, parentId: tool.scope.obsId }, at, result));
   }
 
@@ -437,19 +443,28 @@ export function createMapper(options: MapperOptions): Mapper {
     if (m.subtype === "init") {
       // A new run in the same capture: the previous one was cut off before its result. A turn
       // that holds only its prompt is not one: a CLI reading prompts from stdin announces itself
-      // (init) after the first prompt has arrived.
-      if (turn && options.turnBoundary === "result" && (turn.hadModelActivity || turn.tools.size > 0)) finishTurn(turn, turn.lastTime, undefined);
+      // (init) after the first prompt has arrived. Nor is the CLI's own next run after a
+      // background task ended: that continues the turn (its result comes after it).
+      const continues = turn !== undefined && turn.backgroundTasks > 0;
+      if (turn && !continues && options.turnBoundary === "result" && (turn.hadModelActivity || turn.tools.size > 0)) finishTurn(turn, turn.lastTime, undefined);
       if (m.model) session.model = m.model;
       if (m.claude_code_version) session.cliVersion = m.claude_code_version;
     } else if (m.subtype === "api_retry") {
       const t = turn ?? startTurn(input.at);
       emit(t, apiRetryEvent(ids.spanId(), scopeFor(t, m.parent_tool_use_id, input.at).obsId, m, input.at));
+    } else if (m.subtype === "task_started" && turn && m.is_backgrounded === true) {
+      turn.backgroundTasks += 1;
+      const scope = m.tool_use_id ? turn.scopes.get(m.tool_use_id) : undefined;
+      if (scope) scope.background = true;
+    } else if (m.subtype === "task_notification" && turn && m.tool_use_id) {
+      const scope = turn.scopes.get(m.tool_use_id);
+      if (!scope?.background) return;
+      if (m.summary) scope.lastText ??= m.summary;
+      finishSubagent(turn, scope, input.at, undefined, m.status !== undefined && m.status !== "completed");
     }
   }
 
   function onResult(m: LooseMessage, input: MapperInput): void {
-    const t = turn ?? startTurn(input.at);
-    t.lastTime = input.at;
     const cumulative: ResultFigures = {
       costUsd: m.total_cost_usd ?? 0,
       numTurns: m.num_turns ?? 0,
@@ -457,8 +472,14 @@ export function createMapper(options: MapperOptions): Mapper {
       durationApiMs: m.duration_api_ms ?? 0,
       modelUsage: m.modelUsage ?? {},
     };
-    const figures = turnFigures(cumulative, previousTotals);
+    const previous = previousTotals;
+    const figures = turnFigures(cumulative, previous);
     previousTotals = cumulative;
+    // With a background task, the CLI writes one result per run, all after the last run, the same
+    // cumulative figures in each: the first one ended the turn, the others add nothing.
+    if (!turn && previous && spendsNothing(figures)) return;
+    const t = turn ?? startTurn(input.at);
+    t.lastTime = input.at;
     const failed = m.is_error === true || (m.subtype !== undefined && m.subtype !== "success");
     const status = failed ? [m.subtype, ...(m.errors ?? [])].filter((s) => s).join(": ") || "error" : undefined;
     finishTurn(t, input.at, { figures, failed, status, output: m.result, permissionDenials: m.permission_denials?.length });

@@ -203,6 +203,39 @@ describe("tools and sub-agents", () => {
     expect(mainGens.map((g) => g.metadata?.messageId)).toEqual(["msg_01M", "msg_01N"]);
   });
 
+  it("keeps a background sub-agent open past its launch until its task ends, and the CLI's next run and second result in the same turn", () => {
+    // CLI 2.1.332's stream for `-p` with a sub-agent in the background (its default).
+    const task = (subtype: string, fields: Record<string, unknown>) => ({ type: "system", subtype, session_id: SESSION, ...fields }) as never;
+    const totals = { inputTokens: 30, outputTokens: 271, cacheReadInputTokens: 71_400, cacheCreationInputTokens: 17_922, costUSD: 0.0928 };
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_BG1", [toolUse("toolu_BG", "Agent", { description: "Count the files", prompt: "Count the files.", subagent_type: "general-purpose" })], usage(4, 1, 0, 16_000))],
+        [1.1, task("task_started", { tool_use_id: "toolu_BG", is_backgrounded: true, task_type: "local_agent" })],
+        [1.2, toolResult("toolu_BG", "Async agent launched successfully.")],
+        [2, assistant("msg_BG2", [text("Waiting for the sub-agent.")], usage(5, 1, 16_200, 446))],
+        [3, assistant("msg_BG3", [toolUse("toolu_BGB", "Bash", { command: "ls" })], usage(6, 1, 17_300, 469), { parent: "toolu_BG" })],
+        [3.5, toolResult("toolu_BGB", "README.md", { parent: "toolu_BG" })],
+        [4, assistant("msg_BG4", [text("There are 2 files.")], usage(7, 1, 18_400, 492), { parent: "toolu_BG" })],
+        [4.5, task("task_notification", { tool_use_id: "toolu_BG", status: "completed", summary: "There are 2 files." })],
+        [5, init()],
+        [6, assistant("msg_BG5", [text("The sub-agent counted 2 files.")], usage(8, 1, 19_500, 515))],
+        [7, result({ cost: 0.0928, numTurns: 2, durationMs: 7_000, durationApiMs: 440, modelUsage: { [SONNET]: totals }, text: "Waiting for the sub-agent." })],
+        [7, result({ cost: 0.0928, numTurns: 1, durationMs: 1_000, durationApiMs: 440, modelUsage: { [SONNET]: totals }, text: "The sub-agent counted 2 files." })],
+      ]),
+    );
+    const roots = rootOf(events);
+    expect(roots.map((r) => r.level)).toEqual(["DEFAULT"]);
+    const all = obs(events);
+    const agentTool = all.find((o) => o.name === "Agent")!;
+    const sub = all.find((o) => o.type === "agent" && o.parentId === agentTool.id)!;
+    expect(sub).toMatchObject({ name: "general-purpose", startTime: at(1), endTime: at(4.5), output: "There are 2 files." });
+    expect(all.filter((o) => o.type === "generation" && o.parentId === sub.id).map((g) => g.metadata?.messageId)).toEqual(["msg_BG3", "msg_BG4"]);
+    expect(all.filter((o) => o.name === "Bash").map((o) => o.parentId)).toEqual([sub.id]);
+    // Five calls with placeholder output, the rest of the output reconciled once.
+    expect(all.filter((o) => o.name === UNATTRIBUTED_USAGE).map((o) => o.usageDetails)).toEqual([{ input: 0, output: 266, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }]);
+  });
+
   it("gives a nested sub-agent's final call the tool result's usage, flagging the nested calls as placeholders", () => {
     const mapper = createMapper({ ...TRANSCRIPT_MAPPING, ids: sequentialIds() });
     const events: ObservationEvent[] = [];

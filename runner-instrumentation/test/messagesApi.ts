@@ -57,6 +57,8 @@ export type ScriptStep = Answer & {
   when?: string;
   /** The same answer for this many calls (default 1). */
   times?: number;
+  /** Wait this long before answering (a slow call; another conversation overtaking this one). */
+  delayMs?: number;
 };
 
 /** One call the stand-in answered. */
@@ -250,6 +252,7 @@ export class MessagesApiStandIn {
       scripted: taken !== undefined,
     };
     this.calls.push(call);
+    if (taken?.delayMs) await new Promise((resolve) => setTimeout(resolve, taken.delayMs));
     const answer: Answer = taken ?? say(FALLBACK_TEXT);
     if ("error" in answer) {
       call.status = answer.error.status;

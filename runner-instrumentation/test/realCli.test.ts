@@ -198,6 +198,33 @@ describe.skipIf(!REAL_CLI.path)(REAL_CLI.path ? `the real Claude Code CLI (${pat
     expect(figuresOfModelUsage(t.results[0]!)).toEqual(t.accounting.served);
   }, TEST_TIMEOUT_MS);
 
+  it("a sub-agent in the background (the CLI's default): one trace, the sub-agent under its Agent call until its task ends, every call counted once", async () => {
+    const task = "List the files of the workspace and count them.";
+    const t = await exec(
+      [
+        useTool("Agent", { description: "Count the files", prompt: task, subagent_type: "general-purpose" }, "I'll delegate this."),
+        // The sub-agent takes its time: the main thread's first run ends before it does.
+        ...inConversation(task, { ...useTool("Bash", { command: "ls", description: "List files" }), delayMs: 500 }, say("There are 2 files.")),
+        say("Waiting for the sub-agent."),
+        say("The sub-agent counted 2 files."),
+      ],
+      ["-p", "Count the files with a sub-agent.", ...STREAM_JSON, "--model", MODEL, ...ALLOWED_TOOLS],
+    );
+    expect(t.run.code).toBe(0);
+    // The CLI runs its main loop again once the task ends (a second init) and writes a result
+    // per run, both after the last one.
+    expect(t.stdout.match(/"subtype":"init"/g)).toHaveLength(2);
+    expect(t.results).toHaveLength(2);
+    const roots = rootOf(t);
+    expect(roots.map((r) => [attr(r, "level"), attr(r, "input")])).toEqual([["DEFAULT", "Count the files with a sub-agent."]]);
+    const agentTool = ofType(t, "tool").find((s) => s.name === "Agent")!;
+    const subagent = ofType(t, "agent").find((s) => s.parentSpanId === agentTool.spanId)!;
+    expect(subagent.name).toBe("general-purpose");
+    const subCalls = t.served.filter((c) => c.conversation === task).map((c) => c.messageId);
+    expect(ofType(t, "generation").filter((g) => g.parentSpanId === subagent.spanId).map((g) => attr(g, "metadata.messageId"))).toEqual(subCalls);
+    expectExactAccounting(t, { partialMessages: false });
+  }, TEST_TIMEOUT_MS);
+
   it("two turns over --input-format stream-json: a trace per turn, each with its prompt and exactly its own calls", async () => {
     const prompts = ["What is in README.md?", "And in notes.txt?"];
     const [first, second] = prompts.map((p) => `${JSON.stringify({ type: "user", message: { role: "user", content: p }, parent_tool_use_id: null, session_id: "" })}\n`);
