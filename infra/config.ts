@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDns1123Label, isExactVersion } from "./kubernetesNames";
+import { CHART_LINES, DEFAULT_LANGFUSE_VERSION, chartLine, langfuseVersionProblem } from "./langfuse/chartLine";
+import { holdsSecretSettings, secretSettingNames } from "./secretSettings";
 
 /** The Pulumi project name: every setting lives under `ambient-langfuse:`. */
 export const PROJECT = "ambient-langfuse";
@@ -26,6 +28,10 @@ export type OperatorIntegration = (typeof OPERATOR_INTEGRATIONS)[number];
 export const ADMISSION_POLICY_API_VERSIONS = ["v1", "v1beta1"] as const;
 export type AdmissionPolicyApiVersion = (typeof ADMISSION_POLICY_API_VERSIONS)[number];
 
+/** How Langfuse v4 writes observations during its own v3-to-v4 migration (`legacy` is v3's way). */
+export const V4_WRITE_MODES = ["dual", "events_only"] as const;
+export type V4WriteMode = (typeof V4_WRITE_MODES)[number];
+
 /** A platform project: a namespace whose runner pods are traced. */
 export interface ProjectSetting {
   namespace: string;
@@ -39,14 +45,31 @@ export interface Settings {
   platform: Platform;
   /** Namespace that holds Langfuse and its internal Secret. */
   namespace: string;
-  /** Exact version of the `langfuse` chart. */
+  /** Exact version of the `langfuse` chart: 1.5.x (Langfuse v3) or 2.x (Langfuse v4). */
   chartVersion: string;
+  /**
+   * Langfuse image tag for web and worker, exact. Defaults per chart line (chartLine.ts): 4.16.0
+   * on 2.x; on 1.5.x undefined, which leaves the chart's own appVersion (pinned by the chart).
+   */
+  langfuseVersion: string | undefined;
+  /** `LANGFUSE_MIGRATION_V4_WRITE_MODE` on chart 2.x: `dual` keeps a rollback to v3 possible. */
+  v4WriteMode: V4WriteMode;
+  /** Install cert-manager (chart 2.x's operator needs it); off where the cluster runs its own. */
+  installCertManager: boolean;
+  /** Exact cert-manager chart version, in the chart's own tag form (`v1.20.2`). */
+  certManagerVersion: string;
+  /** Install ClickHouse Inc's operator (chart 2.x renders its resources); off where the cluster runs it. */
+  installClickhouseOperator: boolean;
+  /** Exact version of the operator's chart. */
+  clickhouseOperatorVersion: string;
   /** Host name users reach Langfuse at; NextAuth's URL is derived from it. */
   hostname: string;
   /** Ingress class for the web service on kind. */
   ingressClassName: string;
   /** Email of the admin user created by Langfuse's headless initialisation. */
   adminEmail: string;
+  /** adminEmail was given as a secret: it is then a Pulumi secret everywhere, the stack output included. */
+  adminEmailSecret: boolean;
   /** Name of the organisation created by headless initialisation. */
   organizationName: string;
   /** Name of the project created by headless initialisation. */
@@ -81,7 +104,12 @@ export interface Settings {
 export const DEFAULTS = {
   platform: "kind",
   namespace: "langfuse",
-  chartVersion: "1.5.41",
+  chartVersion: "2.0.0",
+  v4WriteMode: "events_only",
+  installCertManager: true,
+  certManagerVersion: "v1.20.2",
+  installClickhouseOperator: true,
+  clickhouseOperatorVersion: "0.0.5",
   hostname: "langfuse.local",
   ingressClassName: "nginx",
   organizationName: "ambient-code",
@@ -99,7 +127,7 @@ export const DEFAULTS = {
 } as const;
 
 /** Every setting this program reads; anything else under `ambient-langfuse:` is a typo. */
-export const SETTING_NAMES = [...Object.keys(DEFAULTS), "adminEmail", "existingSecrets", "projects"] as const;
+export const SETTING_NAMES = [...Object.keys(DEFAULTS), "adminEmail", "langfuseVersion", "existingSecrets", "projects"] as const;
 
 /** Raised when stack config is invalid; the message lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -119,13 +147,24 @@ export function isHostname(value: string): boolean {
 
 /**
  * Turns raw config strings (as Pulumi hands them to a program, keyed by setting name without the
- * project prefix) into validated settings. Pure: no Pulumi calls, so every rule is unit-tested.
- * Secret values are never echoed in a message.
+ * project prefix) into validated settings. `secret` names the settings Pulumi marked secret
+ * (given as `secure:` values). Pure: no Pulumi calls, so every rule is unit-tested. Secret values
+ * are never echoed in a message.
  */
-export function parseSettings(raw: Record<string, string | undefined>): Settings {
+export function parseSettings(raw: Record<string, string | undefined>, secret: ReadonlySet<string> = new Set()): Settings {
   const problems: string[] = [];
   const key = (name: string) => `${PROJECT}:${name}`;
-  const str = (name: keyof typeof DEFAULTS | "adminEmail"): string | undefined => {
+  raw = { ...raw };
+  for (const name of secret) {
+    if (!(name in raw) || holdsSecretSettings(name) || !(SETTING_NAMES as readonly string[]).includes(name)) continue;
+    problems.push(
+      `${key(name)} is a secret, but ${name} shapes what is deployed and is read in plain text: ` +
+        `set it without --secret; only ${secretSettingNames()} take secrets`,
+    );
+    // Checked no further: every other rule would quote the value.
+    delete raw[name];
+  }
+  const str = (name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion"): string | undefined => {
     const v = raw[name];
     return v === undefined || v === "" ? undefined : v;
   };
@@ -154,10 +193,39 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   }
 
   const chartVersion = str("chartVersion") ?? DEFAULTS.chartVersion;
+  const line = chartLine(chartVersion);
   if (!isExactVersion(chartVersion)) {
     problems.push(
       `${key("chartVersion")} is "${chartVersion}": use an exact chart version such as "${DEFAULTS.chartVersion}" ` +
         `(ranges would let \`pulumi up\` change Langfuse without a reviewed change)`,
+    );
+  } else if (line === undefined) {
+    problems.push(
+      `${key("chartVersion")} is "${chartVersion}": this program decides values for chart lines ${CHART_LINES.join(" and ")} ` +
+        `only, e.g. "${DEFAULTS.chartVersion}" (Langfuse v4) or "1.5.41" (the last v3)`,
+    );
+  }
+
+  const langfuseVersion = str("langfuseVersion") ?? (line ? DEFAULT_LANGFUSE_VERSION[line] : undefined);
+  if (langfuseVersion !== undefined && !isExactVersion(langfuseVersion)) {
+    problems.push(`${key("langfuseVersion")} is "${langfuseVersion}": use an exact image tag such as "${DEFAULT_LANGFUSE_VERSION["2.x"]}"`);
+  } else if (langfuseVersion !== undefined && line !== undefined) {
+    const problem = langfuseVersionProblem(line, langfuseVersion);
+    if (problem) problems.push(`${key("langfuseVersion")} is "${langfuseVersion}" on chart ${chartVersion}: ${problem}`);
+  }
+
+  const certManagerVersion = str("certManagerVersion") ?? DEFAULTS.certManagerVersion;
+  if (!/^v\d+\.\d+\.\d+$/.test(certManagerVersion)) {
+    problems.push(
+      `${key("certManagerVersion")} is "${certManagerVersion}": use an exact cert-manager release in its own tag form, ` +
+        `such as "${DEFAULTS.certManagerVersion}"`,
+    );
+  }
+  const clickhouseOperatorVersion = str("clickhouseOperatorVersion") ?? DEFAULTS.clickhouseOperatorVersion;
+  if (!isExactVersion(clickhouseOperatorVersion)) {
+    problems.push(
+      `${key("clickhouseOperatorVersion")} is "${clickhouseOperatorVersion}": use an exact chart version such as ` +
+        `"${DEFAULTS.clickhouseOperatorVersion}"`,
     );
   }
 
@@ -175,12 +243,17 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   }
 
   const adminEmail = str("adminEmail");
+  const adminEmailSecret = secret.has("adminEmail");
   if (adminEmail === undefined) {
     problems.push(
       `${key("adminEmail")} is not set: it is required, e.g. \`pulumi config set adminEmail admin@example.com\``,
     );
   } else if (!EMAIL.test(adminEmail)) {
-    problems.push(`${key("adminEmail")} is "${adminEmail}": use an email address such as "admin@example.com"`);
+    problems.push(
+      adminEmailSecret
+        ? `${key("adminEmail")} is a secret that is not an email address (its value is not shown): use one such as "admin@example.com"`
+        : `${key("adminEmail")} is "${adminEmail}": use an email address such as "admin@example.com"`,
+    );
   }
 
   const organizationName = str("organizationName") ?? DEFAULTS.organizationName;
@@ -197,7 +270,9 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
     problems.push(`${key("nextauthSecretVersion")} is "${versionRaw}": use a positive integer (bump it by one to rotate)`);
   }
 
-  const bool = (name: "protect" | "createProjectNamespaces" | "maskMessages"): boolean => {
+  const bool = (
+    name: "protect" | "createProjectNamespaces" | "maskMessages" | "installCertManager" | "installClickhouseOperator",
+  ): boolean => {
     const v = str(name);
     if (v !== undefined && v !== "true" && v !== "false") {
       problems.push(`${key(name)} is "${v}": use true or false`);
@@ -220,6 +295,9 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   };
 
   const protect = bool("protect");
+  const v4WriteMode = oneOf("v4WriteMode", V4_WRITE_MODES);
+  const installCertManager = bool("installCertManager");
+  const installClickhouseOperator = bool("installClickhouseOperator");
   const existingSecrets = parseExistingSecrets(raw.existingSecrets, problems);
   const projects = parseProjects(raw.projects, namespace, problems);
   const createProjectNamespaces = bool("createProjectNamespaces");
@@ -236,9 +314,16 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
     platform: platformRaw as Platform,
     namespace,
     chartVersion,
+    langfuseVersion,
+    v4WriteMode,
+    installCertManager,
+    certManagerVersion,
+    installClickhouseOperator,
+    clickhouseOperatorVersion,
     hostname,
     ingressClassName,
     adminEmail: adminEmail as string,
+    adminEmailSecret,
     organizationName,
     projectName,
     nextauthSecretVersion,
@@ -363,16 +448,25 @@ export function slug(value: string): string {
 }
 
 /**
+ * Pulumi's record of which keys hold secrets (filled by the CLI from `secure:` values, and by the
+ * plan's `setAllConfig`). The SDK marks the function internal in its types, hence this view.
+ */
+const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret(fullKey: string): boolean };
+
+/**
  * Reads this stack's settings from Pulumi config and validates them. The only place that
  * reads config. `existingSecrets` is read raw (not through `getSecretObject`) because it
  * must be validated before any resource is registered; its values leave here only to be
- * wrapped as secrets.
+ * wrapped as secrets, as does a secret adminEmail.
  */
 export function readSettings(): Settings {
   const raw: Record<string, string | undefined> = {};
+  const secret = new Set<string>();
   const prefix = `${PROJECT}:`;
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = value;
+    if (!fullKey.startsWith(prefix)) continue;
+    raw[fullKey.slice(prefix.length)] = value;
+    if (isConfigSecret(fullKey)) secret.add(fullKey.slice(prefix.length));
   }
-  return parseSettings(raw);
+  return parseSettings(raw, secret);
 }

@@ -8,6 +8,16 @@ export const INTERNAL_SECRET_NAME = "langfuse-internal";
 /** The Secret, in the Langfuse namespace, that holds the headless-bootstrap credentials. */
 export const BOOTSTRAP_SECRET_NAME = "langfuse-bootstrap";
 
+/**
+ * Secrets that chart 2.x's bundled stores read whole (Valkey and SeaweedFS mount theirs as files),
+ * each holding only its own store's credentials, derived from the internal Secret's values.
+ */
+export const STORE_SECRET_NAMES = {
+  postgresql: `${INTERNAL_SECRET_NAME}-postgresql`,
+  redis: `${INTERNAL_SECRET_NAME}-redis`,
+  s3: `${INTERNAL_SECRET_NAME}-s3`,
+} as const;
+
 /** Label put on every object this program creates. */
 export const MANAGED_BY_LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ambient-langfuse" };
 

@@ -2,21 +2,32 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "./config";
 import { BootstrapCredentials } from "./langfuse/bootstrapCredentials";
+import { chartLine } from "./langfuse/chartLine";
 import { chartValues } from "./langfuse/chartValues";
 import { InternalSecrets } from "./langfuse/internalSecrets";
 import { LangfuseRelease } from "./langfuse/release";
-import { BOOTSTRAP_SECRET_NAME, INTERNAL_SECRET_NAME, MANAGED_BY_LABELS, externalUrl, internalWebUrl } from "./names";
+import { storeSecrets } from "./langfuse/storeSecrets";
+import {
+  BOOTSTRAP_SECRET_NAME,
+  INTERNAL_SECRET_NAME,
+  MANAGED_BY_LABELS,
+  STORE_SECRET_NAMES,
+  externalUrl,
+  internalWebUrl,
+} from "./names";
 import { platformProfile } from "./platform";
+import { PrerequisiteRelease } from "./prerequisites/prerequisiteRelease";
+import { prerequisiteReleases } from "./prerequisites/prerequisiteReleases";
 import { OperatorEnvIntegration } from "./operator/operatorEnvIntegration";
 import { RunnerPodPatch } from "./operator/runnerPodPatch";
 import { PROJECT_CONFIGMAP_NAME, PROJECT_SECRET_NAME, projectConfigData } from "./projects/projectContract";
 import { ProjectWiring } from "./projects/projectWiring";
 
-/** The stack's outputs; the three credentials are Pulumi secrets. */
+/** The stack's outputs; the three credentials are Pulumi secrets, and so is a secret adminEmail. */
 export interface StackOutputs {
   externalUrl: string;
   internalUrl: string;
-  adminEmail: string;
+  adminEmail: pulumi.Input<string>;
   adminPassword: pulumi.Output<string>;
   publicKey: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
@@ -26,6 +37,15 @@ export interface StackOutputs {
 
 /** Composes the stack from validated settings. Wiring only: every decision lives in a pure function. */
 export function langfuseStack(settings: Settings): StackOutputs {
+  // cert-manager, then the ClickHouse operator, then Langfuse: each release waits for the one before.
+  let previousRelease: pulumi.Resource | undefined;
+  for (const spec of prerequisiteReleases(settings)) {
+    previousRelease = new PrerequisiteRelease(spec.name, {
+      spec,
+      dependsOn: previousRelease ? [previousRelease] : [],
+    }).release;
+  }
+
   const namespace = new k8s.core.v1.Namespace(
     "langfuse",
     { metadata: { name: settings.namespace, labels: MANAGED_BY_LABELS } },
@@ -38,8 +58,11 @@ export function langfuseStack(settings: Settings): StackOutputs {
     nextauthSecretVersion: settings.nextauthSecretVersion,
     existing: settings.existingSecrets,
     protect: settings.protect,
+    // settings.chartVersion is validated: its line is known.
+    storeSecrets: storeSecrets(chartLine(settings.chartVersion)!),
   });
-  const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns });
+  const adminEmail = settings.adminEmailSecret ? pulumi.secret(settings.adminEmail) : settings.adminEmail;
+  const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns, adminEmail });
 
   new LangfuseRelease("langfuse", {
     namespace: ns,
@@ -47,8 +70,9 @@ export function langfuseStack(settings: Settings): StackOutputs {
     values: chartValues(settings, platformProfile(settings.platform), {
       internalSecretName: INTERNAL_SECRET_NAME,
       bootstrapSecretName: BOOTSTRAP_SECRET_NAME,
+      storeSecretNames: STORE_SECRET_NAMES,
     }),
-    dependsOn: [internal, bootstrap],
+    dependsOn: [internal, bootstrap, ...(previousRelease ? [previousRelease] : [])],
   });
 
   // Langfuse OSS creates exactly one key pair headlessly, so every project shares it
@@ -92,7 +116,7 @@ export function langfuseStack(settings: Settings): StackOutputs {
   return {
     externalUrl: externalUrl(settings.hostname),
     internalUrl: internalWebUrl(settings.namespace),
-    adminEmail: settings.adminEmail,
+    adminEmail,
     adminPassword: bootstrap.adminPassword,
     publicKey: bootstrap.publicKey,
     secretKey: bootstrap.secretKey,

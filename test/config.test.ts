@@ -8,9 +8,9 @@ import { loadStackConfig } from "../infra/render/stackConfig";
 const ROOT = path.resolve(__dirname, "..");
 const minimal = { adminEmail: "admin@example.com" };
 
-function problemsOf(raw: Record<string, string>): string[] {
+function problemsOf(raw: Record<string, string>, secret?: ReadonlySet<string>): string[] {
   try {
-    parseSettings(raw);
+    parseSettings(raw, secret);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return (e as ConfigError).problems;
@@ -23,10 +23,17 @@ describe("stack settings", () => {
     expect(parseSettings(minimal)).toEqual({
       platform: "kind",
       namespace: "langfuse",
-      chartVersion: "1.5.41",
+      chartVersion: "2.0.0",
+      langfuseVersion: "4.16.0",
+      v4WriteMode: "events_only",
+      installCertManager: true,
+      certManagerVersion: "v1.20.2",
+      installClickhouseOperator: true,
+      clickhouseOperatorVersion: "0.0.5",
       hostname: "langfuse.local",
       ingressClassName: "nginx",
       adminEmail: "admin@example.com",
+      adminEmailSecret: false,
       organizationName: "ambient-code",
       projectName: "ambient-code-platform",
       nextauthSecretVersion: 1,
@@ -44,14 +51,27 @@ describe("stack settings", () => {
     });
   });
 
-  it("accepts the first POC's chart version and an OpenShift platform", () => {
+  it("accepts the first POC's chart version, on which the chart's own Langfuse v3 runs, and an OpenShift platform", () => {
     const s = parseSettings({ ...minimal, chartVersion: "1.5.9", platform: "openshift", protect: "false", nextauthSecretVersion: "3" });
-    expect([s.chartVersion, s.platform, s.protect, s.nextauthSecretVersion]).toEqual(["1.5.9", "openshift", false, 3]);
+    expect([s.chartVersion, s.langfuseVersion, s.platform, s.protect, s.nextauthSecretVersion]).toEqual(["1.5.9", undefined, "openshift", false, 3]);
+    expect(parseSettings({ ...minimal, chartVersion: "1.5.41", langfuseVersion: "3.224.1" }).langfuseVersion).toBe("3.224.1");
+  });
+
+  it("lets a cluster keep its own cert-manager and operator, and a v4 install keep its rollback to v3", () => {
+    const s = parseSettings({ ...minimal, installCertManager: "false", installClickhouseOperator: "false", v4WriteMode: "dual" });
+    expect([s.installCertManager, s.installClickhouseOperator, s.v4WriteMode]).toEqual([false, false, "dual"]);
   });
 
   it.each([
-    ["chartVersion", "^1.5", 'ambient-langfuse:chartVersion is "^1.5": use an exact chart version such as "1.5.41" (ranges would let `pulumi up` change Langfuse without a reviewed change)'],
-    ["chartVersion", "latest", 'ambient-langfuse:chartVersion is "latest": use an exact chart version such as "1.5.41" (ranges would let `pulumi up` change Langfuse without a reviewed change)'],
+    ["chartVersion", "^1.5", 'ambient-langfuse:chartVersion is "^1.5": use an exact chart version such as "2.0.0" (ranges would let `pulumi up` change Langfuse without a reviewed change)'],
+    ["chartVersion", "latest", 'ambient-langfuse:chartVersion is "latest": use an exact chart version such as "2.0.0" (ranges would let `pulumi up` change Langfuse without a reviewed change)'],
+    ["chartVersion", "1.4.3", 'ambient-langfuse:chartVersion is "1.4.3": this program decides values for chart lines 1.5.x and 2.x only, e.g. "2.0.0" (Langfuse v4) or "1.5.41" (the last v3)'],
+    ["langfuseVersion", "latest", 'ambient-langfuse:langfuseVersion is "latest": use an exact image tag such as "4.16.0"'],
+    ["langfuseVersion", "3.124.1", 'ambient-langfuse:langfuseVersion is "3.124.1" on chart 2.0.0: chart line 2.x runs Langfuse v4 (default "4.16.0"), or v3 from 3.224.1 while data is copied from a 1.5.x install'],
+    ["certManagerVersion", "1.20.2", 'ambient-langfuse:certManagerVersion is "1.20.2": use an exact cert-manager release in its own tag form, such as "v1.20.2"'],
+    ["clickhouseOperatorVersion", "~0.0", 'ambient-langfuse:clickhouseOperatorVersion is "~0.0": use an exact chart version such as "0.0.5"'],
+    ["v4WriteMode", "legacy", 'ambient-langfuse:v4WriteMode is "legacy": use one of "dual", "events_only"'],
+    ["installClickhouseOperator", "no", 'ambient-langfuse:installClickhouseOperator is "no": use true or false'],
     ["hostname", "https://langfuse.local/", 'ambient-langfuse:hostname is "https://langfuse.local/": use a bare host name such as "langfuse.example.com" (no scheme, port or path; labels of letters, digits and "-")'],
     ["namespace", "Langfuse_NS", 'ambient-langfuse:namespace is "Langfuse_NS": a namespace must be a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), e.g. "langfuse"'],
     ["platform", "eks", 'ambient-langfuse:platform is "eks": use one of "kind", "openshift"'],
@@ -60,9 +80,29 @@ describe("stack settings", () => {
     expect(problemsOf({ ...minimal, [setting]: value })).toEqual([message]);
   });
 
+  it("refuses a v4 image on chart 1.5.x, whose Bitnami stores v4 cannot run on", () => {
+    expect(problemsOf({ ...minimal, chartVersion: "1.5.41", langfuseVersion: "4.16.0" })).toEqual([
+      'ambient-langfuse:langfuseVersion is "4.16.0" on chart 1.5.41: chart line 1.5.x runs Langfuse v3 only (v4 needs chart 2.x and its stores): use a 3.x tag such as "3.224.1"',
+    ]);
+  });
+
   it("requires the admin email", () => {
     expect(problemsOf({})).toEqual([
       "ambient-langfuse:adminEmail is not set: it is required, e.g. `pulumi config set adminEmail admin@example.com`",
+    ]);
+  });
+
+  it("takes adminEmail as a secret, checks it decrypted and never shows it", () => {
+    expect(parseSettings({ adminEmail: "ops@example.com" }, new Set(["adminEmail"]))).toMatchObject({ adminEmail: "ops@example.com", adminEmailSecret: true });
+    const problems = problemsOf({ adminEmail: "ops-at-example.com" }, new Set(["adminEmail"]));
+    expect(problems).toEqual([
+      'ambient-langfuse:adminEmail is a secret that is not an email address (its value is not shown): use one such as "admin@example.com"',
+    ]);
+  });
+
+  it("refuses a secret for a setting that shapes what is deployed, without checking or showing its value", () => {
+    expect(problemsOf({ ...minimal, hostname: "https://secret.example.com/", existingSecrets: JSON.stringify({ salt: "c2FsdA" }) }, new Set(["hostname", "existingSecrets"]))).toEqual([
+      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail take secrets",
     ]);
   });
 
@@ -153,6 +193,9 @@ describe("Pulumi.yaml", () => {
       expect(decl.description.length, name).toBeGreaterThan(20);
     }
     expect(declared.adminEmail).toEqual({ type: "string", description: expect.any(String) });
+    // Its default depends on the chart line: a declared default would reach 1.5.x stacks as if set,
+    // and a declaration without one makes the Pulumi CLI require it in every stack.
+    expect(declared.langfuseVersion, "per chart line: documented in the README").toBeUndefined();
     expect(declared.existingSecrets, "structured: documented in the README").toBeUndefined();
     expect(declared.projects, "strings or objects: documented in the README").toBeUndefined();
   });
@@ -163,9 +206,22 @@ describe("stack config as the CLI layers it", () => {
     const { config, secretKeys } = loadStackConfig("dev", ROOT, {
       "ambient-langfuse:existingSecrets": { salt: { secure: "v1:AAAA" } },
     });
-    expect(config["ambient-langfuse:chartVersion"]).toBe("1.5.41");
+    expect(config["ambient-langfuse:chartVersion"]).toBe("2.0.0");
+    expect(config["ambient-langfuse:installCertManager"]).toBe("true");
     expect(config["ambient-langfuse:protect"]).toBe("false");
     expect(JSON.parse(config["ambient-langfuse:existingSecrets"]).salt).toMatch(/^[0-9a-f]{64}$/);
     expect(secretKeys).toEqual(["ambient-langfuse:existingSecrets"]);
+  });
+});
+
+describe("Pulumi.dev.yaml", () => {
+  it("pins every version the stack runs in the stack file itself, so that promotion moves them", () => {
+    const { config } = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
+    expect({
+      chartVersion: config["ambient-langfuse:chartVersion"],
+      langfuseVersion: config["ambient-langfuse:langfuseVersion"],
+      certManagerVersion: config["ambient-langfuse:certManagerVersion"],
+      clickhouseOperatorVersion: config["ambient-langfuse:clickhouseOperatorVersion"],
+    }).toEqual({ chartVersion: "2.0.0", langfuseVersion: "4.16.0", certManagerVersion: "v1.20.2", clickhouseOperatorVersion: "0.0.5" });
   });
 });

@@ -107,7 +107,8 @@ describe("the dev stack's two example projects", () => {
 describe("settings that change the wiring", () => {
   it("never creates, labels or deletes a project namespace unless asked to", async () => {
     const r = await render({ createProjectNamespaces: false });
-    expect(r.resources.filter((x) => x.type === NAMESPACE).map((x) => x.inputs.metadata.name)).toEqual(["langfuse"]);
+    // The program's own namespaces only: the prerequisites', and Langfuse's.
+    expect(r.resources.filter((x) => x.type === NAMESPACE).map((x) => x.inputs.metadata.name)).toEqual(["cert-manager", "clickhouse-operator", "langfuse"]);
     expect(runPolicies(r.resources, ctx).violations).toEqual([]);
   });
 
@@ -137,7 +138,7 @@ describe("settings that change the wiring", () => {
     const patch = find(r, "kubernetes:apps/v1:DeploymentPatch", "operator-env-deployment");
     expect(patch.inputs.metadata).toMatchObject({ name: "agentic-operator", namespace: "ambient-code" });
     expect(patch.inputs.spec.template.spec.containers).toEqual([{ name: "agentic-operator", env: operatorEnv() }]);
-    expect(r.options.get("kubernetes:apps/v1:DeploymentPatch::operator-env-deployment")).toMatchObject({ retainOnDelete: true });
+    expect(find(r, "kubernetes:apps/v1:DeploymentPatch", "operator-env-deployment").options).toMatchObject({ retainOnDelete: true });
     expect(runPolicies(r.resources, ctx).violations).toEqual([]);
     // The project namespaces keep their contract in every mode.
     expect(find(r, SECRET, "project-team-a-keys").inputs.metadata.name).toBe("langfuse-keys");

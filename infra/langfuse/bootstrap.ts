@@ -5,7 +5,6 @@ import { BOOTSTRAP_SECRET_KEYS } from "./secretKeys";
 export interface BootstrapSettings {
   organizationName: string;
   projectName: string;
-  adminEmail: string;
 }
 
 /** Kubernetes EnvVar, as the chart's `langfuse.additionalEnv` takes it. */
@@ -22,7 +21,10 @@ export function bootstrapIds(s: BootstrapSettings): { organizationId: string; pr
   return { organizationId: slug(s.organizationName), projectId: slug(s.projectName) };
 }
 
-/** The `LANGFUSE_INIT_*` variables: names and ids literal, keys and password by reference. */
+/**
+ * The `LANGFUSE_INIT_*` variables: names and ids literal; keys, password and the admin's email by
+ * reference (the email may be a secret setting).
+ */
 export function bootstrapEnv(s: BootstrapSettings, bootstrapSecretName: string): EnvVar[] {
   const ids = bootstrapIds(s);
   const ref = (key: string) => ({ valueFrom: { secretKeyRef: { name: bootstrapSecretName, key } } });
@@ -33,7 +35,7 @@ export function bootstrapEnv(s: BootstrapSettings, bootstrapSecretName: string):
     { name: "LANGFUSE_INIT_PROJECT_NAME", value: s.projectName },
     { name: "LANGFUSE_INIT_PROJECT_PUBLIC_KEY", ...ref(BOOTSTRAP_SECRET_KEYS.publicKey) },
     { name: "LANGFUSE_INIT_PROJECT_SECRET_KEY", ...ref(BOOTSTRAP_SECRET_KEYS.secretKey) },
-    { name: "LANGFUSE_INIT_USER_EMAIL", value: s.adminEmail },
+    { name: "LANGFUSE_INIT_USER_EMAIL", ...ref(BOOTSTRAP_SECRET_KEYS.adminEmail) },
     { name: "LANGFUSE_INIT_USER_NAME", value: "Langfuse admin" },
     { name: "LANGFUSE_INIT_USER_PASSWORD", ...ref(BOOTSTRAP_SECRET_KEYS.adminPassword) },
   ];

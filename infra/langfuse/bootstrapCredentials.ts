@@ -7,12 +7,14 @@ import { BOOTSTRAP_SECRET_KEYS } from "./secretKeys";
 export interface BootstrapCredentialsArgs {
   /** Namespace of the Secret: the release's own. */
   namespace: pulumi.Input<string>;
+  /** The admin user's email; a Pulumi secret when the stack gives it as one. */
+  adminEmail: pulumi.Input<string>;
 }
 
 /**
  * The API key pair and admin password that Langfuse's headless initialisation creates, in
- * Langfuse's own key format (`pk-lf-<uuid>`, `sk-lf-<uuid>`), kept in one Secret that the
- * chart references.
+ * Langfuse's own key format (`pk-lf-<uuid>`, `sk-lf-<uuid>`), and the admin's email, kept in one
+ * Secret that the chart references.
  */
 export class BootstrapCredentials extends pulumi.ComponentResource {
   public readonly secretName: pulumi.Output<string>;
@@ -40,6 +42,7 @@ export class BootstrapCredentials extends pulumi.ComponentResource {
           [BOOTSTRAP_SECRET_KEYS.publicKey]: this.publicKey,
           [BOOTSTRAP_SECRET_KEYS.secretKey]: this.secretKey,
           [BOOTSTRAP_SECRET_KEYS.adminPassword]: this.adminPassword,
+          [BOOTSTRAP_SECRET_KEYS.adminEmail]: args.adminEmail,
         },
       },
       { parent: this },

@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ExistingSecretKey } from "../config";
+import { EXISTING_SECRET_KEYS, type ExistingSecretKey } from "../config";
 import { INTERNAL_SECRET_NAME, MANAGED_BY_LABELS } from "../names";
 import { INTERNAL_SECRET_KEYS } from "./secretKeys";
+import type { StoreCredentials, StoreSecretSpec } from "./storeSecrets";
 
 export interface InternalSecretsArgs {
   /** Namespace of the Secret: the release's own, since the chart's references are namespace-local. */
@@ -14,20 +15,26 @@ export interface InternalSecretsArgs {
   existing: Partial<Record<ExistingSecretKey, string>>;
   /** Protect the generated values and the Secret against deletion. */
   protect: boolean;
+  /** Secrets the chart line's bundled stores read, derived from the values here (`storeSecrets()`). */
+  storeSecrets: StoreSecretSpec[];
 }
 
 /**
  * Every internal secret of the chart, generated once and kept in one Kubernetes Secret. The
  * random resources have no inputs that change on a later `pulumi up`, so their values stay put;
  * the NextAuth secret alone has a keeper (its version) and is never protected, because
- * rotating it means replacing it.
+ * rotating it means replacing it. The store Secrets hold nothing new: each is computed from these
+ * values, so it is as stable as they are.
  */
 export class InternalSecrets extends pulumi.ComponentResource {
   /** Name of the Kubernetes Secret holding every internal secret. */
   public readonly secretName: pulumi.Output<string>;
 
   constructor(name: string, args: InternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("ambient-langfuse:langfuse:InternalSecrets", name, {}, opts);
+    // Which values are adopted and which generated, by name only: reviewable in the plan.
+    const adopted = EXISTING_SECRET_KEYS.filter((k) => args.existing[k] !== undefined);
+    const generated = EXISTING_SECRET_KEYS.filter((k) => args.existing[k] === undefined);
+    super("ambient-langfuse:langfuse:InternalSecrets", name, { adopted, generated }, opts);
     const kept = { parent: this, protect: args.protect };
     const adopt = (key: ExistingSecretKey, generate: () => pulumi.Output<string>): pulumi.Output<string> => {
       const value = args.existing[key];
@@ -69,6 +76,22 @@ export class InternalSecrets extends pulumi.ComponentResource {
       },
       kept,
     );
+
+    const credentials: pulumi.Output<StoreCredentials> = pulumi
+      .all([values.postgresPassword, values.redisPassword, values.s3User, values.s3Password])
+      .apply(([postgresPassword, redisPassword, s3User, s3Password]) => ({ postgresPassword, redisPassword, s3User, s3Password }));
+    for (const spec of args.storeSecrets) {
+      const data = credentials.apply((c) => spec.data(c));
+      new k8s.core.v1.Secret(
+        `${name}-${spec.store}`,
+        {
+          metadata: { name: spec.name, namespace: args.namespace, labels: MANAGED_BY_LABELS },
+          type: "Opaque",
+          stringData: Object.fromEntries(spec.keys.map((k) => [k, pulumi.secret(data.apply((d) => d[k]))])),
+        },
+        { parent: this },
+      );
+    }
 
     this.secretName = secret.metadata.name;
     this.registerOutputs({ secretName: this.secretName });

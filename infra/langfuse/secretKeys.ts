@@ -18,4 +18,6 @@ export const BOOTSTRAP_SECRET_KEYS = {
   publicKey: "public-key",
   secretKey: "secret-key",
   adminPassword: "admin-password",
+  // Always here, secret or not: the chart reads the email one way whatever the stack says.
+  adminEmail: "admin-email",
 } as const;

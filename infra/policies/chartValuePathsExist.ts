@@ -1,5 +1,5 @@
 import { isAllowListed } from "./bitnamiAllowList";
-import { type PlannedResource, type Policy, RELEASE_TYPE, violations } from "./types";
+import { chartMajor, isLangfuseRelease, type PlannedResource, type Policy, violations } from "./types";
 
 /** Dotted paths of every leaf we set; lists and empty maps are leaves. */
 export function leafPaths(values: unknown, prefix = ""): string[] {
@@ -25,16 +25,19 @@ export function chartHasPath(defaults: unknown, path: string): boolean {
 
 export const chartValuePathsExist: Policy = {
   name: "chart-value-paths-exist",
-  description: "Every values path set on the chart exists in that chart version's own values.yaml (or the Bitnami allow-list).",
+  description:
+    "Every values path set on the Langfuse chart exists in that chart version's own values.yaml (or, on chart 1.x, the Bitnami allow-list).",
   check(resources, ctx) {
     const found: [PlannedResource, string][] = [];
-    for (const r of resources.filter((x) => x.type === RELEASE_TYPE)) {
+    for (const r of resources.filter(isLangfuseRelease)) {
+      // The allow-list reaches into chart 1.x's Bitnami subcharts; chart 2.x lists every value it passes on.
+      const allowed = chartMajor(r) === 1 ? isAllowListed : () => false;
       const defaults = ctx.chartDefaults(r.inputs.version);
       if (defaults === undefined) {
         return { skipped: `no reference values.yaml for chart ${r.inputs.version}` };
       }
       for (const path of leafPaths(r.inputs.values ?? {})) {
-        if (!chartHasPath(defaults, path) && !isAllowListed(path)) {
+        if (!chartHasPath(defaults, path) && !allowed(path)) {
           found.push([r, `values.${path} is not a value of chart ${r.inputs.version}: check its values.yaml (a typo is silently ignored by Helm)`]);
         }
       }

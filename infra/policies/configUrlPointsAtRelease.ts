@@ -1,12 +1,12 @@
 import { internalWebUrl } from "../names";
 import { isProjectConfigMap } from "./projectResources";
-import { type PlannedResource, type Policy, RELEASE_TYPE, violations } from "./types";
+import { isLangfuseRelease, type PlannedResource, type Policy, violations } from "./types";
 
 export const configUrlPointsAtRelease: Policy = {
   name: "config-url-points-at-release",
-  description: "Every project ConfigMap's LANGFUSE_HOST and LANGFUSE_BASE_URL are the Helm release's own web service.",
+  description: "Every project ConfigMap's LANGFUSE_HOST and LANGFUSE_BASE_URL are the Langfuse release's own web service.",
   check(resources) {
-    const releases = resources.filter((r) => r.type === RELEASE_TYPE);
+    const releases = resources.filter(isLangfuseRelease);
     const urls = releases.map((r) => internalWebUrl(r.inputs.namespace, r.inputs.name));
     const found: [PlannedResource, string][] = [];
     for (const cm of resources.filter(isProjectConfigMap)) {

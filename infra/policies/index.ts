@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { admissionPolicyTargetsRunners } from "./admissionPolicyTargetsRunners";
+import { chartSecretsPinned } from "./chartSecretsPinned";
 import { chartValuePathsExist } from "./chartValuePathsExist";
 import { configUrlPointsAtRelease } from "./configUrlPointsAtRelease";
 import { dns1123Names } from "./dns1123Names";
@@ -11,6 +12,7 @@ import { noLiteralSecrets } from "./noLiteralSecrets";
 import { operatorEnvRefsOptional } from "./operatorEnvRefsOptional";
 import { projectKeysStayHome } from "./projectKeysStayHome";
 import { projectWiringComplete } from "./projectWiringComplete";
+import { releasesInOrder } from "./releasesInOrder";
 import { secretRefsResolve } from "./secretRefsResolve";
 import { secretsAreSecret } from "./secretsAreSecret";
 import type { PlannedResource, Policy, PolicyContext, Violation } from "./types";
@@ -21,8 +23,10 @@ export * from "./types";
 export const POLICIES: Policy[] = [
   noLiteralSecrets,
   secretRefsResolve,
+  chartSecretsPinned,
   exactChartVersion,
   chartValuePathsExist,
+  releasesInOrder,
   kubernetesSchema,
   secretsAreSecret,
   dns1123Names,

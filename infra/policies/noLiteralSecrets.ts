@@ -1,8 +1,14 @@
 import { KEY_MATERIAL, SECRET_NAME, walkObjects } from "./secretLike";
 import { CONFIGMAP_TYPE, type Policy, type PlannedResource, RELEASE_TYPE, violations } from "./types";
 
-/** Chart value objects `{ value, secretKeyRef }` whose `value` must stay empty. */
-const CHART_SECRET_FIELDS = /(^|\.)(salt|encryptionKey|secret|licenseKey|accessKeyId|secretAccessKey|credentials)$/;
+/**
+ * Chart value objects `{ value, ... }` whose `value` must stay empty: the application secrets and
+ * S3 keys (`{ value, secretKeyRef }`), and chart 2.x's PostgreSQL subchart passwords (`{ value, secretKey }`).
+ */
+const CHART_SECRET_FIELDS =
+  /(^|\.)(salt|encryptionKey|secret|licenseKey|accessKeyId|secretAccessKey|credentials|superuserPassword|userDatabase\.password)$/;
+/** Env vars whose value a stack may give as a secret setting (adminEmail): always by reference. */
+const MAY_BE_SECRET_ENV = new Set(["LANGFUSE_INIT_USER_EMAIL"]);
 /** Chart fields that carry a store password directly. */
 const CHART_PASSWORD_FIELDS = /(^|\.)(password|rootPassword)$/;
 
@@ -25,7 +31,8 @@ export const noLiteralSecrets: Policy = {
         }
         walkObjects(r.inputs.values ?? {}, (obj, path) => {
           if (CHART_SECRET_FIELDS.test(path) && typeof obj.value === "string" && obj.value !== "") {
-            found.push([r, `values.${path}.value is a literal secret: use values.${path}.secretKeyRef`]);
+            const fix = /Password$|\.password$/.test(path) ? "name its key in the store's existingSecret" : `use values.${path}.secretKeyRef`;
+            found.push([r, `values.${path}.value is a literal secret: ${fix}`]);
           }
           for (const [k, v] of Object.entries(obj)) {
             const at = path ? `${path}.${k}` : k;
@@ -39,7 +46,7 @@ export const noLiteralSecrets: Policy = {
       walkObjects(r.inputs, (obj, path) => {
         if (typeof obj.name === "string" && "value" in obj && !("valueFrom" in obj) && /env/i.test(path)) {
           const v = obj.value;
-          if (SECRET_NAME.test(obj.name) && v !== undefined && v !== "") {
+          if ((SECRET_NAME.test(obj.name) || MAY_BE_SECRET_ENV.has(obj.name)) && v !== undefined && v !== "") {
             found.push([r, `${path} sets ${obj.name} as a literal env value: use valueFrom.secretKeyRef`]);
           } else if (typeof v === "string" && (v === "[secret]" || KEY_MATERIAL.test(v))) {
             found.push([r, `${path} sets ${obj.name} to a secret as a literal env value: use valueFrom.secretKeyRef`]);

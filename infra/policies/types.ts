@@ -1,3 +1,12 @@
+/** Resource options as the program set them: what `pulumi up` would do beyond the inputs. */
+export interface PlannedOptions {
+  protect: boolean;
+  retainOnDelete: boolean;
+  ignoreChanges: string[];
+  /** `<type>::<name>` of each resource named in `dependsOn`, in the program's order. */
+  dependsOn: string[];
+}
+
 /** One registered resource as the plan records it: secret leaves replaced by "[secret]". */
 export interface PlannedResource {
   type: string;
@@ -7,6 +16,7 @@ export interface PlannedResource {
   inputs: any;
   /** JSONPath of every leaf that was a Pulumi secret. */
   secretPaths: string[];
+  options: PlannedOptions;
 }
 
 export interface Violation {
@@ -47,4 +57,28 @@ export function isPatch(r: PlannedResource): boolean {
 
 export function violations(policy: string, list: [PlannedResource, string][]): PolicyResult {
   return { violations: list.map(([r, message]) => ({ policy, resource: resourceId(r), message })) };
+}
+
+/**
+ * Releases of the Langfuse chart, written as a reviewer reads a release: chart `langfuse` from the
+ * project's Helm repository, or the same chart from its OCI registry.
+ */
+export function isLangfuseRelease(r: PlannedResource): boolean {
+  if (r.type !== RELEASE_TYPE) return false;
+  const { chart, repositoryOpts } = r.inputs;
+  return (
+    (chart === "langfuse" && /^https:\/\/langfuse\.github\.io\/langfuse-k8s\/?$/.test(repositoryOpts?.repo ?? "")) ||
+    chart === "oci://ghcr.io/langfuse/langfuse-k8s/charts/langfuse"
+  );
+}
+
+/** The major version of a release's chart: the policies' rule tables are kept per chart line. */
+export function chartMajor(r: PlannedResource): number | undefined {
+  const match = /^v?(\d+)\./.exec(String(r.inputs.version ?? ""));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Reads a dotted path from chart values. */
+export function valueAt(values: unknown, dotted: string): any {
+  return dotted.split(".").reduce<any>((o, k) => (o === null || o === undefined ? undefined : o[k]), values);
 }

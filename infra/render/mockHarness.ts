@@ -2,21 +2,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, readSettings } from "../config";
 import { langfuseStack } from "../program";
-import type { PlannedResource } from "../policies/types";
+import type { PlannedOptions, PlannedResource } from "../policies/types";
 import { redactSecrets } from "./redact";
 import type { StackConfig } from "./stackConfig";
 
-/** Resource options that matter to review but never reach the mock monitor's inputs. */
-export interface ResourceOptionsSeen {
-  protect: boolean;
-  retainOnDelete: boolean;
-}
-
 export interface Rendering {
   stack: string;
+  /** In registration order, each with the options the program set (which never reach the mock monitor). */
   resources: PlannedResource[];
-  /** Keyed like the plan's `resource` field: `<type>::<name>`. */
-  options: Map<string, ResourceOptionsSeen>;
   /** Stack outputs, unwrapped, with which ones are secret. */
   outputs: Record<string, { value: unknown; secret: boolean }>;
   /** Every value the mock generated for a random resource: must never appear in the plan's files. */
@@ -58,7 +51,8 @@ function randomState(type: string, inputs: Record<string, any>, remember: (v: st
   }
 }
 
-function parentKey(urn: string): string {
+/** `<type>::<name>` of a URN, the key the plan names resources by. */
+function resourceKey(urn: string): string {
   // urn:pulumi:<stack>::<project>::<parent types joined by $>::<name>
   const [, , qualifiedType, ...name] = urn.split("::");
   return `${qualifiedType.split("$").pop()}::${name.join("::")}`;
@@ -101,20 +95,30 @@ export async function renderStack(
   const settings = readSettings();
   const run = program ?? (() => langfuseStack(settings));
 
-  const order: { key: string; type: string; name: string; parentUrn?: pulumi.Output<string>; options: ResourceOptionsSeen }[] = [];
+  const order: {
+    key: string;
+    type: string;
+    name: string;
+    parentUrn?: pulumi.Output<string>;
+    options: Omit<PlannedOptions, "dependsOn">;
+    dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined;
+  }[] = [];
   let programOutputs: Record<string, unknown> | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
+    // Parents and options reach a stack transformation, never the mock monitor (FACTS.md).
     pulumi.runtime.registerStackTransformation((args) => {
-      const parent = args.opts.parent;
+      const opts = args.opts as pulumi.CustomResourceOptions;
       order.push({
         key: `${args.type}::${args.name}`,
         type: args.type,
         name: args.name,
-        parentUrn: parent?.urn,
+        parentUrn: opts.parent?.urn,
         options: {
-          protect: args.opts.protect === true,
-          retainOnDelete: (args.opts as pulumi.CustomResourceOptions).retainOnDelete === true,
+          protect: opts.protect === true,
+          retainOnDelete: opts.retainOnDelete === true,
+          ignoreChanges: [...(opts.ignoreChanges ?? [])],
         },
+        dependsOn: opts.dependsOn,
       });
       return undefined;
     });
@@ -131,15 +135,14 @@ export async function renderStack(
 
   const keys = new Set<string>();
   const resources: PlannedResource[] = [];
-  const options = new Map<string, ResourceOptionsSeen>();
   for (const r of order) {
     if (keys.has(r.key)) throw new Error(`two resources share the type and name ${r.key}`);
     keys.add(r.key);
     const parentUrn = r.parentUrn ? await resolve(r.parentUrn) : undefined;
-    const parent = parentUrn === undefined || parentUrn.split("::")[2] === "pulumi:pulumi:Stack" ? null : parentKey(parentUrn);
+    const parent = parentUrn === undefined || parentUrn.split("::")[2] === "pulumi:pulumi:Stack" ? null : resourceKey(parentUrn);
     const { inputs, secretPaths } = redactSecrets(seen.get(r.key) ?? {});
-    resources.push({ type: r.type, name: r.name, parent, inputs, secretPaths });
-    options.set(r.key, r.options);
+    const dependsOn = await Promise.all((await dependencies(r.dependsOn)).map(async (d) => resourceKey(await resolve(d.urn))));
+    resources.push({ type: r.type, name: r.name, parent, inputs, secretPaths, options: { ...r.options, dependsOn } });
   }
 
   const outputs: Rendering["outputs"] = {};
@@ -148,7 +151,18 @@ export async function renderStack(
       ? { value: await resolve(v), secret: await pulumi.isSecret(v) }
       : { value: v, secret: false };
   }
-  return { stack, resources, options, outputs, generatedValues, rawInputs: seen };
+  return { stack, resources, outputs, generatedValues, rawInputs: seen };
+}
+
+/** The resources of a `dependsOn` option, in whichever of its accepted shapes the program gave it. */
+async function dependencies(
+  option: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined,
+): Promise<pulumi.Resource[]> {
+  if (option === undefined) return [];
+  const settle = async <T>(v: pulumi.Input<T>): Promise<T> =>
+    pulumi.Output.isInstance(v) ? resolve(v as pulumi.Output<T>) : await v;
+  const value = await settle<pulumi.Input<pulumi.Resource>[] | pulumi.Resource>(option);
+  return Promise.all((Array.isArray(value) ? value : [value]).map((d) => settle(d)));
 }
 
 function resolve<T>(o: pulumi.Output<T>): Promise<T> {

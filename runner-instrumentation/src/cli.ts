@@ -1,13 +1,19 @@
+import { parseArgs } from "node:util";
+import { version } from "../package.json";
 import { readConfig } from "./config";
 import { execCommand, EXEC_USAGE, invokedAsCli, shimCommand } from "./exec/command";
 import type { ExitOutcome } from "./exec/signals";
 
 const USAGE = `${EXEC_USAGE}
-Usage: claude-langfuse replay [--dry-run] <file>...
+Usage: claude-langfuse replay [--dry-run] [--] <file>...
 
 Replays saved Claude Code sessions (stream-json captures or ~/.claude/projects transcripts,
 detected per file) as Langfuse traces. With --dry-run, prints the traces as one JSON document
-instead of sending them.
+instead of sending them. Every file is replayed; lines that are not JSON are named by number
+(at most 10 per file). Exits 0 when every file was clean, 1 when one had bad lines, no line of a
+Claude session or could not be read (or an export failed), 2 on bad usage.
+
+Usage: claude-langfuse --version
 
 Environment: LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL (or LANGFUSE_HOST),
 LANGFUSE_ENABLED, LANGFUSE_MASK_MESSAGES, LANGFUSE_MAX_FIELD_BYTES, LANGFUSE_SEND_COST,
@@ -17,7 +23,12 @@ LANGFUSE_FLUSH_TIMEOUT_MS, CLAUDE_LANGFUSE_ENABLED, CLAUDE_LANGFUSE_CLI.
 
 /** The wrapper's own subcommands; any other first argument belongs to the CLI (shim mode). */
 const OWN_COMMANDS = new Set(["exec", "replay"]);
+/**
+ * Taken by the wrapper only when alone. `-v` is never the wrapper's: the Python Agent SDK sends
+ * it through shim mode to learn the CLI's version.
+ */
 const HELP = new Set(["--help", "-h", "help"]);
+const VERSION = "--version";
 
 /**
  * The bin's entry point. \`exec\` and shim mode end the way the CLI ended (code or signal); the
@@ -27,7 +38,7 @@ export async function run(argv: string[], self: string, io: CliIo = processIo): 
   const [command, ...rest] = argv;
   const execIo = { env: io.env, self, stderr: io.stderr };
   if (command === "exec") return execCommand(rest, execIo);
-  const ours = command !== undefined && (OWN_COMMANDS.has(command) || (HELP.has(command) && argv.length === 1));
+  const ours = command !== undefined && (OWN_COMMANDS.has(command) || ((HELP.has(command) || command === VERSION) && argv.length === 1));
   // Linked as \`claude\`, every invocation is the CLI's, even \`claude --help\` or a bare \`claude\`.
   if (invokedAsCli(self) ? command !== "replay" : !ours && command !== undefined) return shimCommand(argv, execIo);
   return { code: await main(argv, io) };
@@ -52,17 +63,20 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.stdout(USAGE);
     return 0;
   }
+  if (command === VERSION && rest.length === 0) {
+    io.stdout(`claude-langfuse ${version}\n`);
+    return 0;
+  }
   if (command !== "replay") {
     io.stderr(command ? `claude-langfuse: unknown command "${command}".\n\n${USAGE}` : USAGE);
     return 2;
   }
-  const dryRun = rest.includes("--dry-run");
-  const unknown = rest.filter((a) => a.startsWith("-") && a !== "--dry-run");
-  const files = rest.filter((a) => !a.startsWith("-"));
-  if (unknown.length > 0 || files.length === 0) {
-    io.stderr(`${unknown.length > 0 ? `claude-langfuse: unknown option ${unknown.join(", ")}.\n\n` : ""}${USAGE}`);
+  const parsed = replayArguments(rest);
+  if ("problem" in parsed) {
+    io.stderr(`claude-langfuse: ${parsed.problem}.\n\n${USAGE}`);
     return 2;
   }
+  const { dryRun, files } = parsed;
 
   // Loaded on use: in the bundle, the CLI of `exec` and shim mode starts without waiting for them.
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -70,7 +84,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const { replayFiles } = require("./replay") as typeof import("./replay");
   const { langfuseExporterFor } = require("./tracer") as typeof import("./tracer");
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const warn = (m: string) => io.stderr(`${m}\n`);
+  const warn = (m: string) => io.stderr(`claude-langfuse: ${m}\n`);
   const config = readConfig(io.env);
   for (const w of config.warnings) warn(`langfuse: ${w}`);
 
@@ -85,6 +99,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 1;
   }
   try {
+    // Each file's problems are said as they are found, and counted as failures.
     await replayFiles(files, { config, exporter, warn: countingWarn });
   } catch (e) {
     io.stderr(`claude-langfuse: ${(e as Error).message}\n`);
@@ -93,4 +108,17 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   await exporter.shutdown(30_000);
   return failures > 0 ? 1 : 0;
+}
+
+/** `replay`'s own arguments, read as `node:util` parses options: `--` ends them. */
+function replayArguments(args: string[]): { dryRun: boolean; files: string[] } | { problem: string } {
+  const { tokens } = parseArgs({ args, options: { "dry-run": { type: "boolean" } }, strict: false, allowPositionals: true, tokens: true });
+  const files: string[] = [];
+  let dryRun = false;
+  for (const token of tokens) {
+    if (token.kind === "positional") files.push(token.value);
+    else if (token.kind === "option" && token.name === "dry-run" && !token.inlineValue) dryRun = true;
+    else if (token.kind === "option") return { problem: token.name === "dry-run" ? "--dry-run takes no value" : `unknown option ${token.rawName}` };
+  }
+  return files.length === 0 ? { problem: "replay needs at least one file" } : { dryRun, files };
 }

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { detectCaptureKind } from "../src/sources/detect";
-import { parseJsonLine, readJsonLines, type JsonRecord } from "../src/sources/jsonLines";
+import { type BadLine, jsonLines, parseJsonLine, readJsonLines, type JsonRecord } from "../src/sources/jsonLines";
 import { transcriptInputs } from "../src/sources/transcript";
 import { allRecordings, recording } from "./recordingsPath";
 
@@ -24,9 +24,30 @@ describe("JSON lines", () => {
     expect(errors).toEqual(["a JSON value is cut off at the end of the line"]);
   });
 
+  it("reports text around or between values, a value that does not parse, and a cut-off value, without quoting the line", () => {
+    const secret = "sk-ant-api03-Zq8xV3tLmN0pR7sK2wYb5cH1dF4gJ6kE9uA-QiTo";
+    expect(parseJsonLine(`note: {"a":1} ${secret}`)).toEqual({ values: [{ a: 1 }], errors: ["text outside a JSON object or array"] });
+    expect(parseJsonLine(`{"pw": ${secret}}{"n":2}`)).toEqual({ values: [{ n: 2 }], errors: ["a JSON value that does not parse"] });
+    expect(parseJsonLine(`{"pw": "${secret}`)).toEqual({ values: [], errors: ["a JSON value is cut off at the end of the line"] });
+  });
+
+  it("skips a line longer than the limit without holding it, and reads on; lines are numbered across read chunks", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "claude-langfuse-lines-"));
+    const file = path.join(dir, "long.jsonl");
+    // 200 KB lines span the reader's 64 KiB chunks; the third is over the limit.
+    const line = (n: number, size: number) => JSON.stringify({ type: "user", n, pad: "x".repeat(size) });
+    fs.writeFileSync(file, [line(1, 200_000), line(2, 10), line(3, 400_000), "\r", line(5, 200_000)].join("\r\n") + "\n");
+    const bad: BadLine[] = [];
+    const values: unknown[] = [];
+    for await (const record of jsonLines(file, (b) => bad.push(b), 300_000)) values.push([record.lineNumber, (record.value as { n: number }).n]);
+    expect(values).toEqual([[1, 1], [2, 2], [5, 5]]);
+    expect(bad).toEqual([{ lineNumber: 3, reason: "too-long" }]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("finds line 115 of entire-cli-5ac45bc322 holding an assistant message and a file-history snapshot", async () => {
-    const records = await readJsonLines(recording("transcripts/entire-cli-5ac45bc322.jsonl"), (m) => {
-      throw new Error(m);
+    const records = await readJsonLines(recording("transcripts/entire-cli-5ac45bc322.jsonl"), (bad) => {
+      throw new Error(`bad line ${bad.lineNumber}`);
     });
     const line115 = records.filter((r) => r.lineNumber === 115).map((r) => (r.value as { type: string }).type);
     expect(line115).toEqual(["assistant", "file-history-snapshot"]);

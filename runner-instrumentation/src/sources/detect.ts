@@ -18,3 +18,15 @@ export function detectCaptureKind(records: JsonRecord[]): CaptureKind {
   }
   return "stream-json";
 }
+
+/**
+ * Whether a JSON value is a line of a Claude session: a stream-json message (every one names its
+ * `session_id`) or a transcript entry (chained by `uuid`, or a summary or file snapshot pointing
+ * at one). Anything else, however well-formed, is not a session.
+ */
+export function isSessionLine(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  if (typeof o.type !== "string") return false;
+  return ["session_id", "sessionId", "uuid", "leafUuid", "messageId"].some((key) => typeof o[key] === "string");
+}

@@ -1,0 +1,112 @@
+import { Console } from "node:console";
+import { existsSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../config";
+import { parseCommandLine, UsageError } from "./commandLine";
+import { internalSecretOrigins, releaseRows } from "./planSummary";
+import { type PlanResult, writePlan } from "./planWriter";
+import { listStacks, REPO_ROOT, stackFilePath } from "./stackConfig";
+import { displayPath, StackFileError } from "./stackFile";
+
+export interface PlanIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const OPTIONS = {
+  stack: { type: "string" },
+  root: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Pulumi's stack names; anything else could not be a `Pulumi.<name>.yaml` beside Pulumi.yaml. */
+const STACK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+export function planUsage(stacks: string[]): string {
+  return [
+    "usage: npm run plan -- --stack <name> [--root <dir>]",
+    "",
+    "Evaluates the Pulumi program offline under the mock monitor with Pulumi.<name>.yaml, checks",
+    "every policy and writes plan/<name>/.",
+    "  --stack <name>   the stack" + (stacks.length > 0 ? ` (here: ${stacks.join(", ")})` : ""),
+    "  --root <dir>     the project directory holding Pulumi.yaml (default: this repository)",
+    "Exits 0 when clean, 1 on a broken stack file, invalid config or a policy violation, 2 on bad usage.",
+  ].join("\n");
+}
+
+/**
+ * `npm run plan`: the whole command, its output written to `io`; resolves to the exit code.
+ * Every failure it expects is one line naming the file, setting or argument, never a stack
+ * trace and never a value from a stack file.
+ */
+export async function runPlan(argv: string[], io: PlanIo = process): Promise<number> {
+  const out = new Console({ stdout: io.stdout, stderr: io.stderr });
+  const badUsage = (problem: string, root?: string): number => {
+    out.error(`npm run plan: ${problem}\n\n${planUsage(root === undefined ? [] : stacksIn(root))}`);
+    return 2;
+  };
+
+  let options;
+  try {
+    options = parseCommandLine(argv, OPTIONS);
+  } catch (e) {
+    if (e instanceof UsageError) return badUsage(e.message, REPO_ROOT);
+    throw e;
+  }
+  if (options.help) {
+    out.log(planUsage(stacksIn(path.resolve(options.root ?? REPO_ROOT))));
+    return 0;
+  }
+
+  const root = path.resolve(options.root ?? REPO_ROOT);
+  if (!existsSync(root)) return badUsage(`--root ${displayPath(root)} does not exist`);
+  if (!statSync(root).isDirectory()) return badUsage(`--root ${displayPath(root)} is not a directory`);
+  if (!existsSync(path.join(root, "Pulumi.yaml"))) return badUsage(`--root ${displayPath(root)} holds no Pulumi.yaml`);
+  const stack = options.stack;
+  if (stack === undefined) return badUsage("--stack is required", root);
+  if (!STACK_NAME.test(stack)) return badUsage(`--stack "${stack}" is not a stack name (letters, digits, "_", "-" and ".")`, root);
+  if (!existsSync(stackFilePath(stack, root))) {
+    return badUsage(`stack "${stack}" has no stack file ${displayPath(stackFilePath(stack, root))}`, root);
+  }
+
+  let plan: PlanResult;
+  try {
+    plan = await writePlan(stack, root);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof StackFileError || e instanceof ConfigError) {
+      out.error(`plan for stack "${stack}" stopped: ${message}`);
+    } else {
+      out.error(`plan for stack "${stack}" failed: ${message}`);
+    }
+    return 1;
+  }
+
+  const { rendering, runs, violations, dir, undecrypted } = plan;
+  if (undecrypted.length > 0) {
+    out.log(
+      `note: ${undecrypted.join(", ")}: ${undecrypted.length === 1 ? "a secure value" : "secure values"} ` +
+        "the plan cannot decrypt; it stands in a placeholder of the setting's shape and cannot check the value itself " +
+        "(pulumi preview checks it decrypted)",
+    );
+  }
+  const counts = new Map<string, number>();
+  for (const r of rendering.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  out.log(`plan for stack "${stack}": ${rendering.resources.length} resources -> ${displayPath(dir)}/`);
+  out.table([...counts].map(([type, count]) => ({ type, count })));
+  out.table(releaseRows(rendering.resources));
+  const origins = internalSecretOrigins(rendering.resources);
+  if (origins) out.log(`internal secrets adopted: ${origins.adopted.join(", ") || "none"}; generated: ${origins.generated.join(", ") || "none"}`);
+  out.table(runs.map((r) => ({ policy: r.policy, status: r.status, ...(r.detail ? { detail: r.detail } : {}) })));
+  for (const v of violations) out.error(`violation [${v.policy}] ${v.resource}: ${v.message}`);
+  out.log(`${violations.length} violation(s)`);
+  return violations.length === 0 ? 0 : 1;
+}
+
+function stacksIn(root: string): string[] {
+  try {
+    return listStacks(root);
+  } catch {
+    return [];
+  }
+}
