@@ -57,6 +57,17 @@ export interface LooseMessage {
   result?: string;
   errors?: string[];
   permission_denials?: unknown[];
+  // system/task_started, task_notification: a task (a sub-agent, a shell) the CLI runs
+  tool_use_id?: string;
+  is_backgrounded?: boolean;
+  status?: string;
+  summary?: string;
+  // system/api_retry: the CLI is about to retry a failed API call
+  attempt?: number;
+  max_retries?: number;
+  retry_delay_ms?: number;
+  error_status?: number | null;
+  error?: string;
 }
 
 export function asLoose(message: unknown): LooseMessage | undefined {
@@ -80,6 +91,15 @@ export function resultText(content: unknown): string {
       .join("\n");
   }
   return "";
+}
+
+/**
+ * A prompt as a turn's input: text blocks (how the TypeScript SDK sends a string prompt) read as
+ * the text they hold; anything else (images, documents) kept as it came.
+ */
+export function promptInput(content: string | ContentBlock[] | undefined): unknown {
+  if (!Array.isArray(content) || content.length === 0 || !content.every((b) => b?.type === "text" && typeof b.text === "string")) return content;
+  return content.map((b) => b.text).join("\n");
 }
 
 export const SUBAGENT_TOOL_NAMES: ReadonlySet<string> = new Set(["Agent", "Task"]);

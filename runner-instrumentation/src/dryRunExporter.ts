@@ -18,32 +18,39 @@ export interface DryRunDocument {
  * filter as the Langfuse exporter, so its document is what Langfuse would have received.
  */
 export class DryRunExporter implements Exporter {
-  private readonly traces = new Map<string, { trace: TraceInfo; observations: Observation[] }>();
+  private readonly traces = new Map<string, { trace: TraceInfo; observations: Observation[]; ended: boolean }>();
   private written = 0;
   private closed = false;
 
   /**
-   * With `write`, each trace is printed as soon as its root arrives and then forgotten, so a
-   * replay of any length holds one trace at a time; the text is the same as `document()`'s,
-   * pretty-printed, and is complete once `shutdown()` has resolved.
+   * With `write`, each trace is printed as soon as the batch holding its root is in, and then
+   * forgotten, so a replay of any length holds one trace at a time; the text is the same as
+   * `document()`'s, pretty-printed, and is complete once `shutdown()` has resolved.
    */
   constructor(private readonly write?: (text: string) => void) {}
 
   emit(events: ObservationEvent[]): void {
+    const ended: string[] = [];
     for (const { trace, observation } of events) {
       const entry = this.traces.get(trace.id);
       if (entry) {
-        // The root comes last and carries the trace's final attributes.
-        entry.trace = trace;
+        // Observations emitted after the root carry the trace's attributes as they were earlier.
+        if (observation.parentId === undefined || !entry.ended) entry.trace = trace;
         entry.observations.push(observation);
       } else {
-        this.traces.set(trace.id, { trace, observations: [observation] });
+        this.traces.set(trace.id, { trace, observations: [observation], ended: false });
       }
-      if (this.write && observation.parentId === undefined) {
-        const done = this.traces.get(trace.id)!;
-        this.traces.delete(trace.id);
-        this.print(printedTrace(done.trace, done.observations));
+      if (observation.parentId === undefined) {
+        this.traces.get(trace.id)!.ended = true;
+        ended.push(trace.id);
       }
+    }
+    if (!this.write) return;
+    // A turn ends within one batch: its root, and what the mapper held back until then.
+    for (const id of ended) {
+      const done = this.traces.get(id)!;
+      this.traces.delete(id);
+      this.print(printedTrace(done.trace, done.observations));
     }
   }
 

@@ -4,7 +4,8 @@
  * exactly what the Langfuse exporter would send.
  */
 
-export type ObservationType = "agent" | "generation" | "tool";
+/** `event`: a moment, not a span of time (an API retry); its end is its start. */
+export type ObservationType = "agent" | "generation" | "tool" | "event";
 export type ObservationLevel = "DEFAULT" | "WARNING" | "ERROR";
 
 /** Exactly the four keys Langfuse prices Claude usage by; a `total` would double count. */

@@ -1,15 +1,16 @@
-import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME } from "@langfuse/core";
+import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME, LangfuseOtelSpanAttributes } from "@langfuse/core";
 import { LangfuseSpanProcessor } from "@langfuse/otel";
 import { createObservationAttributes } from "@langfuse/tracing";
 import { ROOT_CONTEXT, trace as otelTrace, TraceFlags, type SpanContext, type Tracer } from "@opentelemetry/api";
 import { BasicTracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace-base";
 import type { Observation, ObservationEvent, TraceInfo } from "./events";
 
-const APP_ROOT_ATTRIBUTE = "langfuse.internal.is_app_root";
 /** Below the span processor's queue of 2,048, with room for one batch in flight. */
 const MAX_UNDRAINED_SPANS = 1_500;
 /** What waits for Langfuse at most by default; beyond it the oldest observations are dropped, and said so. */
 const MAX_BACKLOG = 10_000;
+/** Trace ids remembered as having had their first span sent. */
+const OPENED_TRACES_KEPT = 4_096;
 
 /** Where finished observations go: Langfuse, or the dry-run printer. */
 export interface Exporter {
@@ -70,6 +71,7 @@ export class LangfuseExporter implements Exporter {
   /** Observations dropped because Langfuse did not keep up. */
   droppedTotal = 0;
   private draining: Promise<void> | undefined;
+  private readonly openedTraces = new Set<string>();
 
   constructor(private readonly settings: LangfuseExporterSettings) {
     const processor = new LangfuseSpanProcessor({
@@ -108,9 +110,15 @@ export class LangfuseExporter implements Exporter {
    * The SDK's span processor queues at most 2,048 finished spans and silently drops the rest,
    * and drains only as its exports complete. Spans go to it in bursts of at most
    * MAX_UNDRAINED_SPANS; the rest wait here until a flush has emptied its queue.
+   *
+   * Langfuse dates a trace by the first of its spans that it processes, and the span processor
+   * does not keep the order it is given spans in (spans with more attributes take longer to
+   * reach its queue). So the first span of each trace (the mapper sends one that starts with the
+   * turn) goes out on its own flush, and nothing else is handed over until that request is done.
    */
   private pump(): void {
-    while (this.waiting.length > 0 && this.sentSinceDrain < MAX_UNDRAINED_SPANS) {
+    let opened = false;
+    while (!this.draining && this.waiting.length > 0 && this.sentSinceDrain < MAX_UNDRAINED_SPANS) {
       const event = this.waiting.shift()!;
       this.sentSinceDrain++;
       try {
@@ -118,8 +126,12 @@ export class LangfuseExporter implements Exporter {
       } catch (e) {
         this.report(`could not record observation "${event.observation.name}": ${describeError(e)}`);
       }
+      if (this.opens(event.trace.id)) {
+        opened = true;
+        break;
+      }
     }
-    if (this.waiting.length > 0 && !this.draining) {
+    if (!this.draining && (opened || this.waiting.length > 0)) {
       this.draining = this.provider
         .forceFlush()
         .catch((e: unknown) => this.report(`export to ${this.settings.baseUrl} failed: ${describeError(e)}`))
@@ -129,6 +141,15 @@ export class LangfuseExporter implements Exporter {
           this.pump();
         });
     }
+  }
+
+  /** Whether this is the first span sent of the trace. */
+  private opens(traceId: string): boolean {
+    if (this.openedTraces.has(traceId)) return false;
+    // Forgotten in bulk: a late span of a forgotten trace only costs one more flush.
+    if (this.openedTraces.size >= OPENED_TRACES_KEPT) this.openedTraces.clear();
+    this.openedTraces.add(traceId);
+    return true;
   }
 
   private async drain(): Promise<void> {
@@ -155,7 +176,7 @@ export class LangfuseExporter implements Exporter {
     // The span processor calls every span whose parent it has not started yet an "app root"
     // (Langfuse then lists it as a root). Children are sent before their parents here, so only
     // the true root may keep that mark; a later write wins over the processor's.
-    if (o.parentId) span.setAttribute(APP_ROOT_ATTRIBUTE, false);
+    if (o.parentId) span.setAttribute(LangfuseOtelSpanAttributes.IS_APP_ROOT, false);
     span.end(o.endTime);
   }
 
@@ -220,12 +241,12 @@ function observationAttributes(o: Observation) {
 
 /** Langfuse reads trace attributes from any span of the trace; every span carries them. */
 function traceAttributes(trace: TraceInfo): Record<string, string | string[]> {
-  const attributes: Record<string, string | string[]> = { "langfuse.trace.name": trace.name };
-  if (trace.sessionId) attributes["session.id"] = trace.sessionId;
-  if (trace.userId) attributes["user.id"] = trace.userId;
-  if (trace.tags.length > 0) attributes["langfuse.trace.tags"] = trace.tags;
+  const attributes: Record<string, string | string[]> = { [LangfuseOtelSpanAttributes.TRACE_NAME]: trace.name };
+  if (trace.sessionId) attributes[LangfuseOtelSpanAttributes.TRACE_SESSION_ID] = trace.sessionId;
+  if (trace.userId) attributes[LangfuseOtelSpanAttributes.TRACE_USER_ID] = trace.userId;
+  if (trace.tags.length > 0) attributes[LangfuseOtelSpanAttributes.TRACE_TAGS] = trace.tags;
   for (const [key, value] of Object.entries(trace.metadata)) {
-    attributes[`langfuse.trace.metadata.${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    attributes[`${LangfuseOtelSpanAttributes.TRACE_METADATA}.${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return attributes;
 }

@@ -1,28 +1,21 @@
 import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
-import {
-  asLoose,
-  contentBlocks,
-  resultText,
-  SUBAGENT_TOOL_NAMES,
-  SYNTHETIC_MODEL,
-  type ApiMessage,
-  type ContentBlock,
-  type LooseMessage,
-} from "./claudeMessage";
-import type { Observation, ObservationEvent, ObservationLevel, TraceInfo, UsageDetails } from "./events";
+import { allocateCost, reconcile, spendsNothing, turnFigures, type CallUsage, type ResultFigures } from "./accounting";
+import { asLoose, contentBlocks, promptInput, resultText, SUBAGENT_TOOL_NAMES, SYNTHETIC_MODEL, type ApiMessage, type ContentBlock, type LooseMessage } from "./claudeMessage";
+import type { Observation, ObservationEvent, ObservationLevel, TraceInfo } from "./events";
 import { randomIds, type IdSource } from "./ids";
 import {
-  addUsage,
-  contextTokens,
-  isZeroUsage,
-  mergeDeltaUsage,
-  usageFromMessage,
-  usageFromModelUsage,
-  usageShortfall,
-  ZERO_USAGE,
-  type MessageUsage,
-  type ModelUsageEntry,
-} from "./usage";
+  apiRetryEvent,
+  generationObservation,
+  subagentObservation,
+  toolObservation,
+  unattributedUsageObservation,
+  type GenerationRecord,
+  type SubagentReport,
+  type UsageSource,
+} from "./observations";
+import { contextTokens, mergeDeltaUsage, usageFromMessage, ZERO_USAGE, type MessageUsage } from "./usage";
+
+export { UNATTRIBUTED_USAGE } from "./observations";
 
 /** One message of a Claude session, with the time it was written (transcripts) or read. */
 export interface MapperInput {
@@ -71,29 +64,16 @@ export interface Mapper {
 }
 
 export const TRACE_NAME = "claude-code";
-export const UNATTRIBUTED_USAGE = "unattributed-usage";
 /**
  * What a generation's input holds in place of a tool result's content, followed by the id of the
  * tool observation whose output is that content: `[output of tool observation <id>]`.
  */
 export const TOOL_RESULT_MARK = "[output of tool observation";
-
-type UsageSource = "assistant-line" | "stream-events" | "progress-line" | "toolUseResult";
-
-interface Generation {
-  id: string;
-  messageId: string;
-  model?: string;
-  startTime: Date;
-  endTime: Date;
-  completionStartTime?: Date;
-  blocks: ContentBlock[];
-  usage: UsageDetails;
-  usageSource: UsageSource;
-  outputPlaceholder: boolean;
-  stopReason?: string;
-  input?: unknown;
-}
+/**
+ * Observations of a turn held back, at most, until one that starts with the turn has gone out
+ * (see `emit`). Past it they go out as they are: memory stays bounded.
+ */
+const MAX_HELD_PER_TURN = 1_000;
 
 /** The main thread (key "") or one sub-agent (key = the tool_use id that started it). */
 interface Scope {
@@ -103,7 +83,7 @@ interface Scope {
   name: string;
   startTime: Date;
   lastActivity: Date;
-  current?: Generation;
+  current?: GenerationRecord;
   /** Message ids of the calls already finished in this scope. */
   closed: Set<string>;
   /** Calls built from the source's own assistant lines (not from `progress` lines). */
@@ -113,6 +93,8 @@ interface Scope {
   lastText?: string;
   model?: string;
   metadata: Record<string, unknown>;
+  /** A sub-agent running in the background: its tool call returns at once, it ends on its own. */
+  background?: boolean;
 }
 
 interface Tool {
@@ -125,19 +107,9 @@ interface Tool {
   subagent?: Scope;
 }
 
-interface FinishedCall {
-  model?: string;
-  usage: UsageDetails;
-  /** Kept only when the CLI's cost is to be sent: the generation then waits for the result. */
-  held?: Observation;
-}
-
-interface ResultFigures {
-  costUsd: number;
-  numTurns: number;
-  durationMs: number;
-  durationApiMs: number;
-  modelUsage: Record<string, ModelUsageEntry>;
+/** A finished call; its observation waits here for the result when the CLI's cost is to be sent. */
+interface Call extends CallUsage {
+  observation?: Observation;
 }
 
 interface Turn {
@@ -149,21 +121,49 @@ interface Turn {
   scopes: Map<string, Scope>;
   tools: Map<string, Tool>;
   /** Every finished call of the turn, for the per-model reconciliation with the result. */
-  calls: FinishedCall[];
+  calls: Call[];
   prompt: unknown[];
   hadModelActivity: boolean;
+  /** Tasks the CLI started in the background this turn; it continues the turn when they end. */
+  backgroundTasks: number;
+  /** Observations waiting for the first one that starts with the turn; undefined once it is out. */
+  held?: ObservationEvent[];
 }
 
-const GENERATION_NAME = "claude";
+interface TurnOutcome {
+  figures?: ResultFigures;
+  failed: boolean;
+  status?: string;
+  output?: string;
+  permissionDenials?: number;
+}
 
 export function createMapper(options: MapperOptions): Mapper {
   const ids = options.ids ?? randomIds;
-  const session: { claudeSessionId?: string; model?: string; cliVersion?: string; cwd?: string } = {};
+  const session: { claudeSessionId?: string; model?: string; cliVersion?: string } = {};
   let previousTotals: ResultFigures | undefined;
   let turn: Turn | undefined;
   let turnCount = 0;
-  /** What the message being pushed finished; handlers append, push() returns it. */
-  let pendingEvents: ObservationEvent[] = [];
+  /** What the message being pushed finished; `emit` appends, push() and end() return it. */
+  let out: ObservationEvent[] = [];
+
+  /**
+   * The one way an observation leaves the mapper. Langfuse dates a trace by the first span of it
+   * that it receives, whatever that span is; so until an observation that starts with the turn
+   * has gone out (the first call's generation, at the latest the root), the turn's other
+   * observations wait behind it.
+   */
+  function emit(t: Turn, observation: Observation): void {
+    const event = { trace: traceInfo(t), observation };
+    if (!t.held) {
+      out.push(event);
+    } else if (observation.startTime.getTime() > t.startTime.getTime() && t.held.length < MAX_HELD_PER_TURN) {
+      t.held.push(event);
+    } else {
+      out.push(event, ...t.held);
+      t.held = undefined;
+    }
+  }
 
   function traceInfo(t: Turn): TraceInfo {
     const metadata: Record<string, unknown> = { turn: t.index };
@@ -187,18 +187,7 @@ export function createMapper(options: MapperOptions): Mapper {
   }
 
   function newScope(key: string, name: string, at: Date, parentObsId?: string): Scope {
-    return {
-      key,
-      obsId: ids.spanId(),
-      parentObsId,
-      name,
-      startTime: at,
-      lastActivity: at,
-      closed: new Set(),
-      lineGenerations: 0,
-      pendingInput: [],
-      metadata: {},
-    };
+    return { key, obsId: ids.spanId(), parentObsId, name, startTime: at, lastActivity: at, closed: new Set(), lineGenerations: 0, pendingInput: [], metadata: {} };
   }
 
   function startTurn(at: Date): Turn {
@@ -215,6 +204,8 @@ export function createMapper(options: MapperOptions): Mapper {
       calls: [],
       prompt: [],
       hadModelActivity: false,
+      backgroundTasks: 0,
+      held: [],
     };
     return turn;
   }
@@ -223,8 +214,8 @@ export function createMapper(options: MapperOptions): Mapper {
     const key = parentToolUseId ?? "";
     const existing = t.scopes.get(key);
     if (existing) return existing;
-    // A sub-agent message whose starting tool call this turn never saw (e.g. a capture that
-    // begins mid-turn): keep its calls, under the root, rather than drop them.
+    // A sub-agent message whose starting tool call this turn never saw (a capture that begins
+    // mid-turn, a sub-agent running in the background): keep its calls, under the root.
     const orphan = newScope(key, "subagent", at, t.root.obsId);
     orphan.metadata.parentToolUseId = key;
     orphan.metadata.startingToolCallSeen = false;
@@ -234,16 +225,16 @@ export function createMapper(options: MapperOptions): Mapper {
 
   // ---- generations -------------------------------------------------------------------------
 
-  function generationFor(t: Turn, scope: Scope, msg: ApiMessage, at: Date, source: UsageSource): Generation | undefined {
+  function generationFor(t: Turn, scope: Scope, msg: ApiMessage, at: Date, source: UsageSource): GenerationRecord | undefined {
     const messageId = msg.id;
     if (!messageId) return undefined;
     if (scope.current?.messageId === messageId) return scope.current;
     // A late line of a call that was already sent cannot change it, and a second generation
     // for the same call would count it twice.
     if (scope.closed.has(messageId)) return undefined;
-    if (scope.current) pendingEvents.push(...closeGeneration(t, scope));
+    closeGeneration(t, scope);
     t.hadModelActivity = true;
-    const generation: Generation = {
+    const generation: GenerationRecord = {
       id: ids.spanId(),
       messageId,
       model: msg.model,
@@ -255,9 +246,8 @@ export function createMapper(options: MapperOptions): Mapper {
       usage: ZERO_USAGE,
       usageSource: source,
       outputPlaceholder: false,
-      input: scope.pendingInput.length > 0 ? scope.pendingInput.slice() : undefined,
+      input: takePendingInput(scope),
     };
-    scope.pendingInput = [];
     scope.current = generation;
     if (source !== "progress-line") scope.lineGenerations += 1;
     if (msg.model) {
@@ -267,43 +257,21 @@ export function createMapper(options: MapperOptions): Mapper {
     return generation;
   }
 
-  function generationObservation(scope: Scope, g: Generation): Observation {
-    const metadata: Record<string, unknown> = { messageId: g.messageId, usageSource: g.usageSource };
-    if (g.outputPlaceholder) metadata.outputTokensPlaceholder = true;
-    if (g.stopReason) metadata.stopReason = g.stopReason;
-    const obs: Observation = {
-      id: g.id,
-      parentId: scope.obsId,
-      type: "generation",
-      name: GENERATION_NAME,
-      level: "DEFAULT",
-      startTime: g.startTime,
-      endTime: g.endTime,
-      usageDetails: g.usage,
-      metadata,
-    };
-    if (g.model) obs.model = g.model;
-    if (g.completionStartTime) obs.completionStartTime = g.completionStartTime;
-    if (g.input !== undefined) obs.input = g.input;
-    if (g.blocks.length > 0) obs.output = { role: "assistant", content: g.blocks };
-    return obs;
-  }
-
-  function closeGeneration(t: Turn, scope: Scope): ObservationEvent[] {
+  function closeGeneration(t: Turn, scope: Scope): void {
     const g = scope.current;
-    if (!g) return [];
+    if (!g) return;
     scope.current = undefined;
     scope.closed.add(g.messageId);
     if (g.endTime > scope.lastActivity) scope.lastActivity = g.endTime;
     const text = g.blocks.filter((b) => b.type === "text" && typeof b.text === "string").map((b) => b.text).join("\n");
     if (text) scope.lastText = text;
-    const observation = generationObservation(scope, g);
+    const observation = generationObservation(g, scope.obsId);
     if (options.sendCost) {
-      t.calls.push({ model: g.model, usage: g.usage, held: observation });
-      return [];
+      t.calls.push({ model: g.model, usage: g.usage, observation });
+      return;
     }
     t.calls.push({ model: g.model, usage: g.usage });
-    return [{ trace: traceInfo(t), observation }];
+    emit(t, observation);
   }
 
   // ---- tools and sub-agents ------------------------------------------------------------------
@@ -311,14 +279,7 @@ export function createMapper(options: MapperOptions): Mapper {
   function openTool(t: Turn, scope: Scope, block: ContentBlock, at: Date): void {
     const toolUseId = block.id;
     if (!toolUseId || t.tools.has(toolUseId)) return;
-    const tool: Tool = {
-      id: ids.spanId(),
-      toolUseId,
-      name: block.name ?? "tool",
-      input: block.input,
-      startTime: at,
-      scope,
-    };
+    const tool: Tool = { id: ids.spanId(), toolUseId, name: block.name ?? "tool", input: block.input, startTime: at, scope };
     if (SUBAGENT_TOOL_NAMES.has(tool.name)) {
       const input = (typeof block.input === "object" && block.input !== null ? block.input : {}) as Record<string, unknown>;
       const name = typeof input.subagent_type === "string" ? input.subagent_type : "subagent";
@@ -343,87 +304,39 @@ export function createMapper(options: MapperOptions): Mapper {
     t.tools.set(toolUseId, tool);
   }
 
-  function finishTool(t: Turn, tool: Tool, at: Date, result: { content: unknown; isError: boolean; toolUseResult?: unknown } | undefined): ObservationEvent[] {
-    const out: ObservationEvent[] = [];
+  function finishTool(t: Turn, tool: Tool, at: Date, result: { content: unknown; isError: boolean; toolUseResult?: unknown } | undefined): void {
     t.tools.delete(tool.toolUseId);
-    if (tool.subagent) out.push(...finishSubagent(t, tool.subagent, at, result?.toolUseResult, result?.isError ?? false));
-    const obs: Observation = {
-      id: tool.id,
-      parentId: tool.scope.obsId,
-      type: "tool",
-      name: tool.name,
-      level: "DEFAULT",
-      startTime: tool.startTime,
-      endTime: at,
-      input: tool.input,
-      metadata: { toolUseId: tool.toolUseId },
-    };
-    if (result) {
-      obs.output = result.content;
-      if (result.isError) {
-        obs.level = "ERROR";
-        obs.statusMessage = resultText(result.content) || "tool call failed";
-      }
-    } else {
-      obs.level = "WARNING";
-      obs.statusMessage = "the turn ended before this tool call returned a result";
-    }
-    out.push({ trace: traceInfo(t), observation: obs });
-    return out;
+    // A sub-agent in the background has only been launched when its tool call returns.
+    if (tool.subagent && !(tool.subagent.background && result)) finishSubagent(t, tool.subagent, at, result?.toolUseResult, result?.isError ?? false);
+    emit(t, toolObservation({ ...tool, parentId: tool.scope.obsId }, at, result));
   }
 
-  function finishSubagent(t: Turn, scope: Scope, at: Date, toolUseResult: unknown, isError: boolean): ObservationEvent[] {
-    const out: ObservationEvent[] = [];
-    const report = typeof toolUseResult === "object" && toolUseResult !== null ? (toolUseResult as Record<string, unknown>) : undefined;
+  function finishSubagent(t: Turn, scope: Scope, at: Date, toolUseResult: unknown, isError: boolean): void {
+    const report = typeof toolUseResult === "object" && toolUseResult !== null ? (toolUseResult as SubagentReport) : undefined;
     const finalUsage = report && typeof report.usage === "object" && report.usage !== null ? (report.usage as MessageUsage) : undefined;
     // Transcripts nest a sub-agent's messages in `progress` lines that keep start-of-message
     // usage; the tool call's result then holds the usage of the sub-agent's final call. Streams
     // carry the sub-agent's own messages, whose calls are already traced: nothing to add there.
-    if (finalUsage && scope.lineGenerations === 0) {
-      out.push(...applyFinalCallUsage(t, scope, usageFromMessage(finalUsage), report, at));
-    }
-    out.push(...closeGeneration(t, scope));
-    for (const tool of [...t.tools.values()]) {
-      if (tool.scope === scope) out.push(...finishTool(t, tool, at, undefined));
-    }
+    if (finalUsage && scope.lineGenerations === 0) applyFinalCallUsage(t, scope, finalUsage, report, at);
+    closeGeneration(t, scope);
+    for (const tool of [...t.tools.values()]) if (tool.scope === scope) finishTool(t, tool, at, undefined);
     t.scopes.delete(scope.key);
-    if (report) {
-      for (const key of ["agentId", "status", "totalDurationMs", "totalTokens", "totalToolUseCount"]) {
-        if (report[key] !== undefined) scope.metadata[key] = report[key];
-      }
-    }
-    const obs: Observation = {
-      id: scope.obsId,
-      parentId: scope.parentObsId,
-      type: "agent",
-      name: scope.name,
-      level: isError ? "ERROR" : "DEFAULT",
-      startTime: scope.startTime,
-      endTime: at,
-      metadata: scope.metadata,
-    };
-    if (scope.model) obs.metadata = { ...scope.metadata, model: scope.model };
-    if (scope.input !== undefined) obs.input = scope.input;
-    const output = report && Array.isArray(report.content) ? resultText(report.content) : scope.lastText;
-    if (output) obs.output = output;
-    if (isError) obs.statusMessage = "the sub-agent's tool call failed";
-    out.push({ trace: traceInfo(t), observation: obs });
-    return out;
+    emit(t, subagentObservation({ id: scope.obsId, parentId: scope.parentObsId, name: scope.name, startTime: scope.startTime, input: scope.input, model: scope.model, lastText: scope.lastText, metadata: scope.metadata }, at, report, isError));
   }
 
-  function applyFinalCallUsage(t: Turn, scope: Scope, usage: UsageDetails, report: Record<string, unknown> | undefined, at: Date): ObservationEvent[] {
-    const out: ObservationEvent[] = [];
+  function applyFinalCallUsage(t: Turn, scope: Scope, finalUsage: MessageUsage, report: SubagentReport | undefined, at: Date): void {
+    const usage = usageFromMessage(finalUsage);
     const last = scope.current;
     if (last && contextTokens(last.usage) === contextTokens(usage)) {
       // The nested lines already hold the final call: only its output count was a placeholder.
       last.usage = usage;
       last.usageSource = "toolUseResult";
       last.outputPlaceholder = false;
-      return out;
+      return;
     }
-    out.push(...closeGeneration(t, scope));
+    closeGeneration(t, scope);
     const finalText = report && Array.isArray(report.content) ? resultText(report.content) : "";
-    const g: Generation = {
+    scope.current = {
       id: ids.spanId(),
       messageId: typeof report?.agentId === "string" ? `final call of agent ${report.agentId}` : "final call",
       model: scope.model,
@@ -433,12 +346,9 @@ export function createMapper(options: MapperOptions): Mapper {
       usage,
       usageSource: "toolUseResult",
       outputPlaceholder: false,
-      input: scope.pendingInput.length > 0 ? scope.pendingInput.slice() : undefined,
+      input: takePendingInput(scope),
     };
-    scope.pendingInput = [];
-    scope.current = g;
     t.hadModelActivity = true;
-    return out;
   }
 
   // ---- message handlers ----------------------------------------------------------------------
@@ -491,6 +401,9 @@ export function createMapper(options: MapperOptions): Mapper {
       g.usage = mergeDeltaUsage(g.usage, ev.usage);
       g.outputPlaceholder = false;
       if (ev.delta?.stop_reason) g.stopReason = ev.delta.stop_reason;
+    } else if (ev.type === "message_stop") {
+      // The call is over (the CLI writes a message's assistant lines before its message_stop).
+      closeGeneration(t, scope);
     }
   }
 
@@ -499,15 +412,13 @@ export function createMapper(options: MapperOptions): Mapper {
     const toolResults = blocks.filter((b) => b.type === "tool_result");
     const isPrompt = toolResults.length === 0;
     const inRoot = !m.parent_tool_use_id;
-    if (isPrompt && inRoot && options.turnBoundary === "prompt" && turn?.hadModelActivity) {
-      pendingEvents.push(...finishTurn(turn, turn.lastTime, undefined));
-    }
+    if (isPrompt && inRoot && options.turnBoundary === "prompt" && turn?.hadModelActivity) finishTurn(turn, turn.lastTime, undefined);
     const t = turn ?? startTurn(input.at);
     const scope = scopeFor(t, m.parent_tool_use_id, input.at);
     if (isPrompt) {
       const content = m.message?.content;
-      if (inRoot) t.prompt.push(content);
-      else scope.input ??= content;
+      if (inRoot) t.prompt.push(promptInput(content));
+      else scope.input ??= promptInput(content);
       scope.pendingInput.push({ role: "user", content });
       scope.lastActivity = input.at;
       return;
@@ -522,19 +433,38 @@ export function createMapper(options: MapperOptions): Mapper {
         continue;
       }
       inputBlocks.push({ ...block, content: `${TOOL_RESULT_MARK} ${tool.id}]` });
-      pendingEvents.push(
-        ...finishTool(t, tool, input.at, {
-          content: block.content,
-          isError: block.is_error === true,
-          toolUseResult: toolResults.length === 1 ? m.tool_use_result : undefined,
-        }),
-      );
+      finishTool(t, tool, input.at, { content: block.content, isError: block.is_error === true, toolUseResult: toolResults.length === 1 ? m.tool_use_result : undefined });
     }
     scope.pendingInput.push({ role: "user", content: inputBlocks });
     scope.lastActivity = input.at;
   }
 
-  function perTurnFigures(m: LooseMessage): ResultFigures {
+  function onSystem(m: LooseMessage, input: MapperInput): void {
+    if (m.subtype === "init") {
+      // A new run in the same capture: the previous one was cut off before its result. A turn
+      // that holds only its prompt is not one: a CLI reading prompts from stdin announces itself
+      // (init) after the first prompt has arrived. Nor is the CLI's own next run after a
+      // background task ended: that continues the turn (its result comes after it).
+      const continues = turn !== undefined && turn.backgroundTasks > 0;
+      if (turn && !continues && options.turnBoundary === "result" && (turn.hadModelActivity || turn.tools.size > 0)) finishTurn(turn, turn.lastTime, undefined);
+      if (m.model) session.model = m.model;
+      if (m.claude_code_version) session.cliVersion = m.claude_code_version;
+    } else if (m.subtype === "api_retry") {
+      const t = turn ?? startTurn(input.at);
+      emit(t, apiRetryEvent(ids.spanId(), scopeFor(t, m.parent_tool_use_id, input.at).obsId, m, input.at));
+    } else if (m.subtype === "task_started" && turn && m.is_backgrounded === true) {
+      turn.backgroundTasks += 1;
+      const scope = m.tool_use_id ? turn.scopes.get(m.tool_use_id) : undefined;
+      if (scope) scope.background = true;
+    } else if (m.subtype === "task_notification" && turn && m.tool_use_id) {
+      const scope = turn.scopes.get(m.tool_use_id);
+      if (!scope?.background) return;
+      if (m.summary) scope.lastText ??= m.summary;
+      finishSubagent(turn, scope, input.at, undefined, m.status !== undefined && m.status !== "completed");
+    }
+  }
+
+  function onResult(m: LooseMessage, input: MapperInput): void {
     const cumulative: ResultFigures = {
       costUsd: m.total_cost_usd ?? 0,
       numTurns: m.num_turns ?? 0,
@@ -542,83 +472,46 @@ export function createMapper(options: MapperOptions): Mapper {
       durationApiMs: m.duration_api_ms ?? 0,
       modelUsage: m.modelUsage ?? {},
     };
-    const prev = previousTotals;
+    const previous = previousTotals;
+    const figures = turnFigures(cumulative, previous);
     previousTotals = cumulative;
-    // Results of one session count from its start; a result below the previous one means a
-    // new count (another session, or /clear), to be taken as it is.
-    if (!prev || cumulative.costUsd < prev.costUsd || cumulative.numTurns < prev.numTurns) return cumulative;
-    const modelUsage: Record<string, ModelUsageEntry> = {};
-    for (const [model, entry] of Object.entries(cumulative.modelUsage)) {
-      const before = prev.modelUsage[model];
-      if (!before) {
-        modelUsage[model] = entry;
-        continue;
-      }
-      const diff: ModelUsageEntry = {};
-      for (const [k, v] of Object.entries(entry)) {
-        const b = before[k];
-        diff[k] = typeof v === "number" && typeof b === "number" && !["contextWindow", "maxOutputTokens"].includes(k) ? v - b : v;
-      }
-      modelUsage[model] = diff;
-    }
-    return {
-      costUsd: cumulative.costUsd - prev.costUsd,
-      numTurns: cumulative.numTurns - prev.numTurns,
-      durationMs: cumulative.durationMs - prev.durationMs,
-      durationApiMs: cumulative.durationApiMs - prev.durationApiMs,
-      modelUsage,
-    };
-  }
-
-  function onResult(m: LooseMessage, input: MapperInput): void {
+    // With a background task, the CLI writes one result per run, all after the last run, the same
+    // cumulative figures in each: the first one ended the turn, the others add nothing.
+    if (!turn && previous && spendsNothing(figures)) return;
     const t = turn ?? startTurn(input.at);
     t.lastTime = input.at;
-    const figures = perTurnFigures(m);
     const failed = m.is_error === true || (m.subtype !== undefined && m.subtype !== "success");
     const status = failed ? [m.subtype, ...(m.errors ?? [])].filter((s) => s).join(": ") || "error" : undefined;
-    pendingEvents.push(...finishTurn(t, input.at, { figures, failed, status, output: m.result, permissionDenials: m.permission_denials?.length }));
+    finishTurn(t, input.at, { figures, failed, status, output: m.result, permissionDenials: m.permission_denials?.length });
   }
 
   // ---- turn end ------------------------------------------------------------------------------
 
-  interface TurnOutcome {
-    figures?: ResultFigures;
-    failed: boolean;
-    status?: string;
-    output?: string;
-    permissionDenials?: number;
-  }
-
-  function finishTurn(t: Turn, at: Date, outcome: TurnOutcome | undefined): ObservationEvent[] {
+  function finishTurn(t: Turn, at: Date, outcome: TurnOutcome | undefined): void {
     turn = undefined;
-    const out: ObservationEvent[] = [];
-    for (const tool of [...t.tools.values()].reverse()) {
-      if (t.tools.has(tool.toolUseId)) out.push(...finishTool(t, tool, at, undefined));
-    }
-    for (const scope of [...t.scopes.values()].reverse()) {
-      if (scope !== t.root) out.push(...finishSubagent(t, scope, at, undefined, false));
-    }
-    out.push(...closeGeneration(t, t.root));
+    for (const tool of [...t.tools.values()].reverse()) if (t.tools.has(tool.toolUseId)) finishTool(t, tool, at, undefined);
+    for (const scope of [...t.scopes.values()].reverse()) if (scope !== t.root) finishSubagent(t, scope, at, undefined, false);
+    closeGeneration(t, t.root);
 
     const rootMeta: Record<string, unknown> = {};
     if (session.claudeSessionId) rootMeta.claudeSessionId = session.claudeSessionId;
     if (outcome?.figures) {
       const f = outcome.figures;
-      Object.assign(rootMeta, {
-        costUsd: f.costUsd,
-        numTurns: f.numTurns,
-        durationMs: f.durationMs,
-        durationApiMs: f.durationApiMs,
-        modelUsage: f.modelUsage,
-      });
+      Object.assign(rootMeta, { costUsd: f.costUsd, numTurns: f.numTurns, durationMs: f.durationMs, durationApiMs: f.durationApiMs, modelUsage: f.modelUsage });
       if (outcome.permissionDenials) rootMeta.permissionDenials = outcome.permissionDenials;
-      const unattributed = reconcile(t, f, at);
-      if (options.sendCost) allocateCost(t, f);
-      else out.push(...unattributed.map((observation) => ({ trace: traceInfo(t), observation })));
+      for (const gap of reconcile(t.calls, f.modelUsage)) {
+        const observation = unattributedUsageObservation(ids.spanId(), t.root.obsId, gap, t.startTime, at);
+        t.calls.push({ model: gap.model, usage: gap.missing, modelUsageKey: gap.modelUsageKey, observation: options.sendCost ? observation : undefined });
+        if (!options.sendCost) emit(t, observation);
+      }
+      if (options.sendCost) {
+        allocateCost(t.calls, f.modelUsage).forEach((cost, i) => {
+          const held = t.calls[i]!.observation;
+          if (held && cost !== undefined) held.costDetails = { total: cost };
+        });
+      }
     }
-    if (options.sendCost) {
-      for (const { held } of t.calls) if (held) out.push({ trace: traceInfo(t), observation: held });
-    }
+    for (const { observation } of t.calls) if (observation) emit(t, observation);
 
     let level: ObservationLevel = "DEFAULT";
     let statusMessage: string | undefined;
@@ -629,89 +522,20 @@ export function createMapper(options: MapperOptions): Mapper {
       level = "ERROR";
       statusMessage = "incomplete: the run ended without a result message";
     }
-    const root: Observation = {
-      id: t.root.obsId,
-      type: "agent",
-      name: TRACE_NAME,
-      level,
-      startTime: t.startTime,
-      endTime: at,
-      metadata: rootMeta,
-    };
+    const root: Observation = { id: t.root.obsId, type: "agent", name: TRACE_NAME, level, startTime: t.startTime, endTime: at, metadata: rootMeta };
     if (statusMessage) root.statusMessage = statusMessage;
     if (t.prompt.length > 0) root.input = t.prompt.length === 1 ? t.prompt[0] : t.prompt;
     const output = outcome?.output ?? t.root.lastText;
     if (output) root.output = output;
-    out.push({ trace: traceInfo(t), observation: root });
-    return out;
-  }
-
-  /**
-   * The result's `modelUsage` counts every call of the turn, including ones the stream shows
-   * with placeholder output or not at all (compaction, hidden helper calls). Whatever it holds
-   * beyond the turn's generations goes on one extra generation per model, so that Langfuse's
-   * totals equal the CLI's.
-   */
-  function reconcile(t: Turn, f: ResultFigures, at: Date): Observation[] {
-    const byModel = new Map<string, UsageDetails>();
-    for (const call of t.calls) {
-      const model = call.model ?? "";
-      byModel.set(model, addUsage(byModel.get(model) ?? ZERO_USAGE, call.usage));
-    }
-    const added: Observation[] = [];
-    for (const [model, entry] of Object.entries(f.modelUsage)) {
-      const reported = usageFromModelUsage(entry);
-      const traced = byModel.get(model) ?? ZERO_USAGE;
-      const missing = usageShortfall(reported, traced);
-      if (isZeroUsage(missing)) continue;
-      const observation: Observation = {
-        id: ids.spanId(),
-        parentId: t.root.obsId,
-        type: "generation",
-        name: UNATTRIBUTED_USAGE,
-        model,
-        level: "DEFAULT",
-        startTime: t.startTime,
-        endTime: at,
-        usageDetails: missing,
-        metadata: {
-          reason: "the result's modelUsage counts more tokens for this model than the turn's generations carry (placeholder output counts, compaction or calls the stream does not show)",
-          reportedByCli: reported,
-          tracedInGenerations: traced,
-        },
-      };
-      t.calls.push({ model, usage: missing, held: options.sendCost ? observation : undefined });
-      added.push(observation);
-    }
-    return added;
-  }
-
-  /**
-   * Spreads each model's CLI cost over that model's generations by their share of the price
-   * weight (Anthropic prices output at 5× input, cache reads at 0.1×, 5-minute cache writes at
-   * 1.25× for every Claude model), so the per-model sum is exactly the CLI's figure.
-   */
-  function allocateCost(t: Turn, f: ResultFigures): void {
-    const weight = (u: UsageDetails) => u.input + 5 * u.output + 0.1 * u.cache_read_input_tokens + 1.25 * u.cache_creation_input_tokens;
-    for (const [model, entry] of Object.entries(f.modelUsage)) {
-      if (typeof entry.costUSD !== "number") continue;
-      const cost = entry.costUSD;
-      const mine = t.calls.filter((c) => c.model === model && c.held);
-      if (mine.length === 0) continue;
-      const total = mine.reduce((sum, c) => sum + weight(c.usage), 0);
-      for (const c of mine) {
-        const share = total > 0 ? weight(c.usage) / total : 1 / mine.length;
-        c.held!.costDetails = { total: cost * share };
-      }
-    }
+    emit(t, root);
   }
 
   // ---- entry points --------------------------------------------------------------------------
 
   function push(input: MapperInput): ObservationEvent[] {
-    pendingEvents = [];
+    out = [];
     const m = asLoose(input.message);
-    if (!m) return [];
+    if (!m) return out;
     if (input.cliVersion) session.cliVersion = input.cliVersion;
     if (m.session_id && m.session_id !== session.claudeSessionId) {
       if (session.claudeSessionId) previousTotals = undefined;
@@ -719,16 +543,7 @@ export function createMapper(options: MapperOptions): Mapper {
     }
     switch (m.type) {
       case "system":
-        if (m.subtype === "init") {
-          // A new run in the same capture: the previous one was cut off before its result. A turn
-          // that holds only its prompt is not one: a CLI reading prompts from stdin announces
-          // itself (init) after the first prompt has arrived.
-          if (turn && options.turnBoundary === "result" && (turn.hadModelActivity || turn.tools.size > 0)) {
-            pendingEvents.push(...finishTurn(turn, turn.lastTime, undefined));
-          }
-          if (m.model) session.model = m.model;
-          if (m.claude_code_version) session.cliVersion = m.claude_code_version;
-        }
+        onSystem(m, input);
         break;
       case "assistant":
         onAssistant(m, input);
@@ -746,16 +561,24 @@ export function createMapper(options: MapperOptions): Mapper {
         break;
     }
     if (turn && input.at > turn.lastTime) turn.lastTime = input.at;
-    return pendingEvents;
+    return out;
   }
 
   function end(reason?: string): ObservationEvent[] {
-    if (!turn) return [];
-    const t = turn;
-    return finishTurn(t, t.lastTime, reason ? { failed: true, status: reason } : undefined);
+    out = [];
+    if (turn) finishTurn(turn, turn.lastTime, reason ? { failed: true, status: reason } : undefined);
+    return out;
   }
 
   return { push, end };
+}
+
+/** The input gathered for the scope's next call, handed over once. */
+function takePendingInput(scope: Scope): unknown[] | undefined {
+  if (scope.pendingInput.length === 0) return undefined;
+  const input = scope.pendingInput;
+  scope.pendingInput = [];
+  return input;
 }
 
 function sameBlock(a: ContentBlock, b: ContentBlock): boolean {

@@ -58,6 +58,6 @@ describe("the runner-image bundle (npm run bundle)", () => {
     expect(out.status).toBe(0);
     const doc = JSON.parse(out.stdout) as { traces: Array<{ observations: unknown[] }> };
     expect(doc.traces).toHaveLength(1);
-    expect(doc.traces[0]!.observations).toHaveLength(21);
+    expect(doc.traces[0]!.observations).toHaveLength(30); // 8 calls, 11 tools, 9 API retries, unattributed usage, root
   });
 });

@@ -8,6 +8,8 @@ import type { MessageUsage } from "../src/usage";
  */
 export const SESSION = "0f8c2b1e-6d3a-4c57-9f0e-2a7b5d9c1e44";
 export const SONNET = "claude-sonnet-4-5-20250929";
+/** The name the CLI is given (`--model`) and keys `result.modelUsage` by; the API answers SONNET. */
+export const SONNET_ALIAS = "claude-sonnet-4-5";
 export const HAIKU = "claude-haiku-4-5-20251001";
 
 /** 12:00:00 UTC on a fixed day plus `seconds`. */
@@ -94,6 +96,11 @@ export function result(fields: {
     session_id: SESSION,
     uuid: nextUuid(),
   };
+}
+
+/** The CLI's note that an API call failed and will be retried (`system`/`api_retry`). */
+export function apiRetry(attempt: number, status: number, delayMs: number, error = "overloaded"): LooseMessage {
+  return { type: "system", subtype: "api_retry", attempt, max_retries: 10, retry_delay_ms: delayMs, error_status: status, error, session_id: SESSION, uuid: nextUuid() };
 }
 
 export function streamEvent(event: Record<string, unknown>, parent?: string): LooseMessage {

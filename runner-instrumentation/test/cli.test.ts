@@ -66,7 +66,7 @@ describe("claude-langfuse replay --dry-run", () => {
       for (const o of trace.observations) {
         expect(o.id).toMatch(/^[0-9a-f]{16}$/);
         if (o.parentId !== undefined) expect(ids.has(o.parentId)).toBe(true);
-        expect(["agent", "generation", "tool"]).toContain(o.type);
+        expect(["agent", "generation", "tool", "event"]).toContain(o.type);
         expect(["DEFAULT", "WARNING", "ERROR"]).toContain(o.level);
         expect(o.startTime).toMatch(ISO_UTC);
         expect(o.endTime).toMatch(ISO_UTC);
@@ -129,8 +129,8 @@ describe("claude-langfuse replay (sending)", () => {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
     const spans = receiver.spans();
-    // 8 calls, 11 tools, the unattributed usage and the root.
-    expect(spans).toHaveLength(21);
+    // 8 calls, 11 tools, 9 API retries, the unattributed usage and the root.
+    expect(spans).toHaveLength(30);
     expect(new Set(spans.map((s) => s.attributes["user.id"]))).toEqual(new Set(["alice"]));
     expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("pk-lf-replay:sk-lf-replay").toString("base64")}`);
   });

@@ -42,7 +42,7 @@ describe("claude-langfuse exec -- <cli>", () => {
     expect(wrapped.stdout.equals(fs.readFileSync(recording(file)))).toBe(true);
     expect(wrapped.stderr).toBe("");
     const spans = receiver.spans().filter((s) => s.attributes["session.id"] === `rec-${path.basename(file)}`);
-    if (file.endsWith("trackgentic-stream.jsonl")) expect(spans).toHaveLength(21); // as `replay` sends it
+    if (file.endsWith("trackgentic-stream.jsonl")) expect(spans).toHaveLength(30); // as `replay` sends it
     else expect(spans.length).toBeGreaterThan(0);
   });
 
@@ -58,12 +58,24 @@ describe("claude-langfuse exec -- <cli>", () => {
       Buffer.from('{"type":"result","subtype":"success","is_error":false}'), // no final newline
     ]);
     fs.writeFileSync(file, bytes);
-    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN], { env: { ...KEYS, LANGFUSE_BASE_URL: baseUrl, STANDIN_FILE: file } });
+    // A generous flush deadline: the report comes from the tracing thread, slow to start on a busy machine.
+    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN], { env: { ...KEYS, LANGFUSE_BASE_URL: baseUrl, STANDIN_FILE: file, LANGFUSE_FLUSH_TIMEOUT_MS: "20000" } });
     expect(wrapped.code).toBe(0);
     expect(wrapped.stdout.equals(bytes)).toBe(true);
     const lines = wrapped.stderr.split("\n").filter(Boolean);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^claude-langfuse: 3 stdout line\(s\) were not JSON; passed through unchanged and not traced/);
+  });
+
+  it("takes the prompt given on the command line, and text piped to stdin, as the turn's input; the arguments reach the CLI unchanged", async () => {
+    const argvFile = path.join(tmp, "argv-p.json");
+    const env = { ...KEYS, LANGFUSE_BASE_URL: baseUrl, AGENTIC_SESSION_NAME: "session-argv", STANDIN_ARGV_FILE: argvFile };
+    const args = ["-p", "summarise the log", "--output-format", "stream-json", "--verbose"];
+    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN, ...args], { env, stdin: "ERROR disk full\nWARN retrying\n" });
+    expect(wrapped.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(argvFile, "utf8"))).toEqual(args);
+    const root = receiver.spans().find((s) => s.attributes["session.id"] === "session-argv" && s.parentSpanId === undefined);
+    expect(root?.attributes["langfuse.observation.input"]).toBe("summarise the log\nERROR disk full\nWARN retrying");
   });
 
   it("passes stdin through to the CLI and takes the prompt written there as the turn's input", async () => {

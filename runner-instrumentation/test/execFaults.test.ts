@@ -81,7 +81,9 @@ describe("signals", () => {
   async function interrupted(signal: NodeJS.Signals, env: Record<string, string>) {
     const session = `signal-${signal}-${Math.random().toString(16).slice(2)}`;
     const run = await runWrapper(["exec", "--", process.execPath, STANDIN], {
-      env: { ...KEYS, LANGFUSE_BASE_URL: baseUrl, AGENTIC_SESSION_NAME: session, LANGFUSE_FLUSH_TIMEOUT_MS: String(DEADLINE_MS), STANDIN_WAIT: "signal", ...env },
+      // Langfuse answers here, so the wrapper exits as soon as the trace is out; the deadline only
+      // has to outlast a tracing thread that starts slowly on a busy machine.
+      env: { ...KEYS, LANGFUSE_BASE_URL: baseUrl, AGENTIC_SESSION_NAME: session, LANGFUSE_FLUSH_TIMEOUT_MS: "20000", STANDIN_WAIT: "signal", ...env },
       whenStdoutHas: "msg_standin_1_b",
       onReady: (pid) => setTimeout(() => process.kill(pid, signal), 50),
     });

@@ -7,7 +7,10 @@ import { DryRunExporter } from "../src/dryRunExporter";
 import { LangfuseExporter } from "../src/exporter";
 import { sequentialIds } from "../src/ids";
 import { replayFiles } from "../src/replay";
-import { OtlpReceiver, type ReceivedSpan } from "./otlpReceiver";
+import { STREAM_MAPPING } from "../src/sources/streamJson";
+import { createTracer } from "../src/tracer";
+import { apiRetry, assistant, init, prompt, result, SONNET_ALIAS, text, timed, toolResult, toolUse, usage } from "./claudeSession";
+import { OtlpReceiver, type ReceivedRequest, type ReceivedSpan } from "./otlpReceiver";
 import { recording } from "./recordingsPath";
 
 const PUBLIC_KEY = "pk-lf-1b4e28ba-2fa1-11d2-883f-0016d3cca427";
@@ -129,7 +132,8 @@ describe("when Langfuse is unreachable or stalls", () => {
     exporter.emit([event]);
     await expect(exporter.shutdown(3_000)).resolves.toBeUndefined();
     const hostPort = url.replace("http://", "");
-    expect(errors).toEqual([`shutdown to ${url} failed: connect ECONNREFUSED ${hostPort}`]);
+    // The trace's first span goes out on a flush of its own, which is where the refusal shows.
+    expect(errors).toEqual([`export to ${url} failed: connect ECONNREFUSED ${hostPort}`]);
   });
 
   it("gives up on a stalled endpoint at its own deadline", async () => {
@@ -215,5 +219,67 @@ describe("two exporters in one process", () => {
     expect(second.spans().map((s) => [s.traceId, s.spanId, s.name])).toEqual([["bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "bbbbbbbbbbbbbbb1", "session-b"]]);
     expect(first.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("pk-lf-team-a:sk-lf-team-a").toString("base64")}`);
     expect(second.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("pk-lf-team-b:sk-lf-team-b").toString("base64")}`);
+  });
+});
+
+describe("the trace's time, at the receiver", () => {
+  // Langfuse dates a trace by the first of its spans that it receives. Two turns as the CLI streams
+  // them without partial messages: in each, a retry and a tool call finish long before the first
+  // call's generation (which starts with the turn) can be closed.
+  const totals = (input: number, output: number, cacheRead: number, cacheCreation: number, cost: number) => ({ inputTokens: input, outputTokens: output, cacheReadInputTokens: cacheRead, cacheCreationInputTokens: cacheCreation, costUSD: cost });
+  const turns = timed([
+    [0, prompt("list the files")],
+    [0.1, init(SONNET_ALIAS)],
+    [0.3, apiRetry(1, 529, 500)],
+    [1, assistant("msg_T1", [toolUse("toolu_T1", "Bash", { command: "ls" })], usage(4, 1, 0, 16_000))],
+    [2, toolResult("toolu_T1", "README.md")],
+    [3, assistant("msg_T2", [text("One file.")], usage(5, 1, 16_000, 10))],
+    [4, result({ cost: 0.07, numTurns: 2, durationMs: 4_000, durationApiMs: 3_000, modelUsage: { [SONNET_ALIAS]: totals(9, 80, 16_000, 16_010, 0.07) } })],
+    [10, prompt("and the hidden ones?")],
+    [10.4, apiRetry(1, 529, 500)],
+    [11, assistant("msg_T3", [toolUse("toolu_T3", "Bash", { command: "ls -a" })], usage(6, 1, 16_010, 40))],
+    [12, toolResult("toolu_T3", ".git\nREADME.md")],
+    [13, assistant("msg_T4", [text("Also .git.")], usage(7, 1, 16_050, 20))],
+    [14, result({ cost: 0.09, numTurns: 4, durationMs: 8_000, durationApiMs: 6_000, modelUsage: { [SONNET_ALIAS]: totals(22, 160, 48_060, 16_070, 0.09) } })],
+  ]);
+
+  /** Per trace: the requests that carried its spans, in the order they arrived. */
+  function requestsPerTrace(requests: ReceivedRequest[]): Map<string, ReceivedSpan[][]> {
+    const out = new Map<string, ReceivedSpan[][]>();
+    for (const r of requests) {
+      for (const traceId of new Set(r.spans.map((s) => s.traceId))) {
+        out.set(traceId, [...(out.get(traceId) ?? []), r.spans.filter((s) => s.traceId === traceId)]);
+      }
+    }
+    return out;
+  }
+
+  it.each([
+    ["a request per message", true],
+    ["in bursts, two spans per request", false],
+  ])("the first span of each turn to arrive starts when the turn started (%s)", async (_, flushEachMessage) => {
+    const receiver = new OtlpReceiver();
+    const baseUrl = await receiver.start();
+    try {
+      const errors: string[] = [];
+      const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl, flushAt: 2, onError: (m) => errors.push(m) });
+      const tracer = createTracer({ config: readConfig(env(baseUrl)), exporter, mapping: STREAM_MAPPING, warn: (m) => errors.push(m) });
+      for (const input of turns) {
+        tracer.push(input);
+        if (flushEachMessage) await tracer.flush(10_000);
+      }
+      await tracer.shutdown(10_000);
+      expect(errors).toEqual([]);
+      const perTrace = requestsPerTrace(receiver.requests);
+      expect(perTrace.size).toBe(2);
+      for (const requests of perTrace.values()) {
+        const root = requests.flat().find((s) => s.parentSpanId === undefined)!;
+        expect(requests.length).toBeGreaterThan(2);
+        // The turn's first request holds one span, and it starts with the turn.
+        expect(requests[0]!.map((s) => s.startTimeUnixNano)).toEqual([root.startTimeUnixNano]);
+      }
+    } finally {
+      await receiver.stop();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { createMapper, UNATTRIBUTED_USAGE, type MapperInput, type MapperOptions 
 import { STREAM_MAPPING } from "../src/sources/streamJson";
 import { TRANSCRIPT_MAPPING } from "../src/sources/transcript";
 import {
+  apiRetry,
   assistant,
   at,
   HAIKU,
@@ -13,6 +14,7 @@ import {
   result,
   SESSION,
   SONNET,
+  SONNET_ALIAS,
   streamEvent,
   text,
   thinking,
@@ -188,7 +190,9 @@ describe("tools and sub-agents", () => {
     const sub = all.find((o) => o.type === "agent" && o.parentId !== undefined)!;
     expect(agentTool.parentId).toBe(root.id);
     expect(sub).toMatchObject({ name: "Explore", parentId: agentTool.id, input: "Where are CLI flags parsed?", startTime: at(1), endTime: at(6) });
-    expect(sub.metadata).toMatchObject({ description: "Find the flag parser", model: HAIKU });
+    // agentModel, not model: Langfuse's newer write mode lets the trace's `model` overwrite it.
+    expect(sub.metadata).toMatchObject({ description: "Find the flag parser", agentModel: HAIKU });
+    expect(sub.metadata).not.toHaveProperty("model");
     const subGens = all.filter((o) => o.type === "generation" && o.parentId === sub.id);
     expect(subGens.map((g) => [g.model, g.usageDetails?.output])).toEqual([
       [HAIKU, 30],
@@ -197,6 +201,39 @@ describe("tools and sub-agents", () => {
     expect(all.find((o) => o.name === "Grep")!.parentId).toBe(sub.id);
     const mainGens = all.filter((o) => o.type === "generation" && o.parentId === root.id);
     expect(mainGens.map((g) => g.metadata?.messageId)).toEqual(["msg_01M", "msg_01N"]);
+  });
+
+  it("keeps a background sub-agent open past its launch until its task ends, and the CLI's next run and second result in the same turn", () => {
+    // CLI 2.1.332's stream for `-p` with a sub-agent in the background (its default).
+    const task = (subtype: string, fields: Record<string, unknown>) => ({ type: "system", subtype, session_id: SESSION, ...fields }) as never;
+    const totals = { inputTokens: 30, outputTokens: 271, cacheReadInputTokens: 71_400, cacheCreationInputTokens: 17_922, costUSD: 0.0928 };
+    const events = run(
+      timed([
+        [0, init()],
+        [1, assistant("msg_BG1", [toolUse("toolu_BG", "Agent", { description: "Count the files", prompt: "Count the files.", subagent_type: "general-purpose" })], usage(4, 1, 0, 16_000))],
+        [1.1, task("task_started", { tool_use_id: "toolu_BG", is_backgrounded: true, task_type: "local_agent" })],
+        [1.2, toolResult("toolu_BG", "Async agent launched successfully.")],
+        [2, assistant("msg_BG2", [text("Waiting for the sub-agent.")], usage(5, 1, 16_200, 446))],
+        [3, assistant("msg_BG3", [toolUse("toolu_BGB", "Bash", { command: "ls" })], usage(6, 1, 17_300, 469), { parent: "toolu_BG" })],
+        [3.5, toolResult("toolu_BGB", "README.md", { parent: "toolu_BG" })],
+        [4, assistant("msg_BG4", [text("There are 2 files.")], usage(7, 1, 18_400, 492), { parent: "toolu_BG" })],
+        [4.5, task("task_notification", { tool_use_id: "toolu_BG", status: "completed", summary: "There are 2 files." })],
+        [5, init()],
+        [6, assistant("msg_BG5", [text("The sub-agent counted 2 files.")], usage(8, 1, 19_500, 515))],
+        [7, result({ cost: 0.0928, numTurns: 2, durationMs: 7_000, durationApiMs: 440, modelUsage: { [SONNET]: totals }, text: "Waiting for the sub-agent." })],
+        [7, result({ cost: 0.0928, numTurns: 1, durationMs: 1_000, durationApiMs: 440, modelUsage: { [SONNET]: totals }, text: "The sub-agent counted 2 files." })],
+      ]),
+    );
+    const roots = rootOf(events);
+    expect(roots.map((r) => r.level)).toEqual(["DEFAULT"]);
+    const all = obs(events);
+    const agentTool = all.find((o) => o.name === "Agent")!;
+    const sub = all.find((o) => o.type === "agent" && o.parentId === agentTool.id)!;
+    expect(sub).toMatchObject({ name: "general-purpose", startTime: at(1), endTime: at(4.5), output: "There are 2 files." });
+    expect(all.filter((o) => o.type === "generation" && o.parentId === sub.id).map((g) => g.metadata?.messageId)).toEqual(["msg_BG3", "msg_BG4"]);
+    expect(all.filter((o) => o.name === "Bash").map((o) => o.parentId)).toEqual([sub.id]);
+    // Five calls with placeholder output, the rest of the output reconciled once.
+    expect(all.filter((o) => o.name === UNATTRIBUTED_USAGE).map((o) => o.usageDetails)).toEqual([{ input: 0, output: 266, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }]);
   });
 
   it("gives a nested sub-agent's final call the tool result's usage, flagging the nested calls as placeholders", () => {
@@ -236,7 +273,8 @@ describe("turns and the result", () => {
         [1, assistant("msg_T1", [text("Reading the repo.")], usage(10, 300, 20_000, 3_000))],
         [2, result({ cost: 0.05, numTurns: 2, durationMs: 8_000, durationApiMs: 6_000, modelUsage: { [SONNET]: sonnetTotals(10, 300, 20_000, 3_000, 0.05) } })],
         [10, assistant("msg_T2", [text("Done.")], usage(4, 120, 23_000, 0))],
-        [11, result({ cost: 0.08, numTurns: 3, durationMs: 12_000, durationApiMs: 9_000, modelUsage: { [SONNET]: sonnetTotals(14, 420, 43_000, 3_000, 0.08) } })],
+        // As CLI 2.1.332 reports a second turn: num_turns and duration_ms of this run alone.
+        [11, result({ cost: 0.08, numTurns: 1, durationMs: 4_000, durationApiMs: 9_000, modelUsage: { [SONNET]: sonnetTotals(14, 420, 43_000, 3_000, 0.08) } })],
       ]),
       { sessionName: "fix-login-bug-7x2k", userId: "alice", project: "team-payments" },
     );
@@ -379,3 +417,185 @@ describe("turns and the result", () => {
     expect(rootOf(events)).toHaveLength(1);
   });
 });
+
+describe("the CLI's names, retries and the order observations leave in", () => {
+  const totals = (input: number, output: number, cacheRead: number, cacheCreation: number, cost: number) => ({
+    inputTokens: input,
+    outputTokens: output,
+    cacheReadInputTokens: cacheRead,
+    cacheCreationInputTokens: cacheCreation,
+    costUSD: cost,
+  });
+  /** Stream events of one call as the CLI writes them with --include-partial-messages, around its assistant line. */
+  const partialCall = (start: number, id: string, u: ReturnType<typeof usage>, output: number, blocks: Array<Record<string, unknown>>): Array<[number, ReturnType<typeof streamEvent>]> => [
+    [start, streamEvent({ type: "message_start", message: { id, model: SONNET, role: "assistant", content: [], usage: { ...u, output_tokens: 1 } } })],
+    [start + 0.1, streamEvent({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } })],
+    [start + 0.2, assistant(id, blocks, { ...u, output_tokens: 1 })],
+    [start + 0.3, streamEvent({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { ...u, output_tokens: output } })],
+    [start + 0.4, streamEvent({ type: "message_stop" })],
+  ];
+
+  it("counts every token once when modelUsage is keyed by the alias and the generations by the dated id", () => {
+    // Without partial messages: the generations' output counts are placeholders (1 each).
+    const events = run(
+      timed([
+        [0, init(SONNET_ALIAS)],
+        [1, assistant("msg_A1", [toolUse("toolu_A1", "Bash", { command: "ls" })], usage(4, 1, 0, 16_000))],
+        [2, toolResult("toolu_A1", "README.md")],
+        [3, assistant("msg_A2", [text("One file.")], usage(5, 1, 16_200, 446))],
+        [4, result({ cost: 0.0677, numTurns: 2, durationMs: 4_000, durationApiMs: 3_000, modelUsage: { [SONNET_ALIAS]: totals(9, 80, 16_200, 16_446, 0.0677) } })],
+      ]),
+    );
+    const gens = ofType(events, "generation");
+    expect(gens.map((g) => [g.name, g.model, g.usageDetails])).toEqual([
+      ["claude", SONNET, usage4(4, 1, 0, 16_000)],
+      ["claude", SONNET, usage4(5, 1, 16_200, 446)],
+      [UNATTRIBUTED_USAGE, SONNET, usage4(0, 78, 0, 0)],
+    ]);
+    expect(gens[2]!.metadata).toMatchObject({ modelUsageKey: SONNET_ALIAS });
+    expect(sumUsage(gens)).toEqual(usage4(9, 80, 16_200, 16_446));
+    // The trace is tagged with the model the CLI was given.
+    expect(events[0]!.trace.tags).toContain(`model:${SONNET_ALIAS}`);
+  });
+
+  it("adds nothing when partial messages carry every call's final usage, whatever the key's suffix", () => {
+    const events = run(
+      timed([
+        [0, init(`${SONNET_ALIAS}[1m]`)],
+        ...partialCall(1, "msg_B1", usage(4, 0, 0, 16_000), 42, [text("Hello.")]),
+        [2, result({ cost: 0.06, numTurns: 1, durationMs: 2_000, durationApiMs: 1_500, modelUsage: { [`${SONNET_ALIAS}[1m]`]: totals(4, 42, 0, 16_000, 0.06) } })],
+      ]),
+    );
+    expect(ofType(events, "generation").map((g) => [g.name, g.usageDetails])).toEqual([["claude", usage4(4, 42, 0, 16_000)]]);
+  });
+
+  it("names the unattributed usage of a model no generation showed after the modelUsage key, without its suffix", () => {
+    const events = run(
+      timed([
+        [0, init(SONNET_ALIAS)],
+        ...partialCall(1, "msg_C1", usage(4, 0, 0, 16_000), 42, [text("Hello.")]),
+        [2, result({ cost: 0.07, numTurns: 1, durationMs: 2_000, durationApiMs: 1_500, modelUsage: { [SONNET_ALIAS]: totals(4, 42, 0, 16_000, 0.06), "claude-haiku-4-5[1m]": totals(300, 20, 0, 0, 0.01) } })],
+      ]),
+    );
+    expect(obs(events).filter((o) => o.name === UNATTRIBUTED_USAGE).map((o) => [o.model, o.usageDetails])).toEqual([["claude-haiku-4-5", usage4(300, 20, 0, 0)]]);
+  });
+
+  it("with sendCost, gives the alias key's cost to the dated generations", () => {
+    const events = run(
+      timed([
+        [0, init(SONNET_ALIAS)],
+        ...partialCall(1, "msg_D1", usage(100, 0, 0, 0), 200, [text("a")]),
+        ...partialCall(2, "msg_D2", usage(300, 0, 0, 0), 100, [text("b")]),
+        [3, result({ cost: 0.019, numTurns: 2, durationMs: 3_000, durationApiMs: 2_000, modelUsage: { [SONNET_ALIAS]: totals(400, 300, 0, 0, 0.019) } })],
+      ]),
+      { sendCost: true },
+    );
+    const gens = ofType(events, "generation");
+    expect(gens.map((g) => g.name)).toEqual(["claude", "claude"]);
+    expect(gens[0]!.costDetails!.total).toBeCloseTo(0.011, 12);
+    expect(gens[1]!.costDetails!.total).toBeCloseTo(0.008, 12);
+  });
+
+  it("keeps every generation's messageId", () => {
+    const events = run(
+      timed([
+        [0, init(SONNET_ALIAS)],
+        ...partialCall(1, "msg_E1", usage(4, 0, 0, 16_000), 42, [text("a")]),
+        [2, assistant("msg_E2", [text("b")], usage(5, 1, 16_000, 10))],
+        [3, result({ cost: 0.07, numTurns: 2, durationMs: 2_000, durationApiMs: 1_500, modelUsage: { [SONNET_ALIAS]: totals(9, 80, 16_000, 16_010, 0.07) } })],
+      ]),
+      { sendCost: true },
+    );
+    expect(ofType(events, "generation").map((g) => [g.name, g.metadata?.messageId])).toEqual([
+      ["claude", "msg_E1"],
+      ["claude", "msg_E2"],
+      [UNATTRIBUTED_USAGE, undefined],
+    ]);
+  });
+
+  it("makes each api_retry a WARNING event of its turn with the attempt, the status and the delay", () => {
+    const events = run(
+      timed([
+        [0, init(SONNET_ALIAS)],
+        [0.2, apiRetry(1, 529, 535.42)],
+        [0.8, apiRetry(2, 429, 1_115.01, "rate_limit")],
+        ...partialCall(2, "msg_F1", usage(4, 0, 0, 16_000), 42, [text("Hello.")]),
+        [3, result({ cost: 0.06, numTurns: 1, durationMs: 3_000, durationApiMs: 2_500, modelUsage: { [SONNET_ALIAS]: totals(4, 42, 0, 16_000, 0.06) } })],
+      ]),
+    );
+    const root = rootOf(events)[0]!;
+    const retries = ofType(events, "event");
+    expect(retries).toEqual([
+      {
+        id: expect.any(String),
+        parentId: root.id,
+        type: "event",
+        name: "api_retry",
+        level: "WARNING",
+        statusMessage: "overloaded, HTTP 529; retry 1 of 10 in 535 ms",
+        startTime: at(0.2),
+        endTime: at(0.2),
+        metadata: { attempt: 1, maxRetries: 10, status: 529, delayMs: 535, error: "overloaded" },
+      },
+      expect.objectContaining({ statusMessage: "rate_limit, HTTP 429; retry 2 of 10 in 1115 ms", metadata: { attempt: 2, maxRetries: 10, status: 429, delayMs: 1_115, error: "rate_limit" } }),
+    ]);
+    expect(new Set(events.map((e) => e.trace.id)).size).toBe(1);
+  });
+
+  it("ends a call at its message_stop, before the tools it asked for", () => {
+    const events = run(
+      timed([
+        [0, init(SONNET_ALIAS)],
+        [0.5, prompt("list the files")],
+        ...partialCall(1, "msg_G1", usage(4, 0, 0, 16_000), 42, [toolUse("toolu_G1", "Bash", { command: "ls" })]),
+        [2, toolResult("toolu_G1", "README.md")],
+      ]),
+    );
+    expect(obs(events).map((o) => [o.type, o.name])).toEqual([
+      ["generation", "claude"],
+      ["tool", "Bash"],
+      ["agent", "claude-code"],
+    ]);
+    expect(ofType(events, "generation")[0]!.endTime).toEqual(at(1.4));
+  });
+
+  it("sends first, in every turn, an observation that starts with the turn, whatever finishes first", () => {
+    // No partial messages: the first call stays open until the next one begins, while its tool
+    // and a retry finish; a second turn begins with a retry.
+    const mapper = createMapper({ ...STREAM_MAPPING, ids: sequentialIds() });
+    const batches: ObservationEvent[][] = [];
+    const steps = timed([
+      [0, prompt("list the files")],
+      [0.1, init(SONNET_ALIAS)],
+      [0.3, apiRetry(1, 529, 500)],
+      [1, assistant("msg_H1", [toolUse("toolu_H1", "Bash", { command: "ls" })], usage(4, 1, 0, 16_000))],
+      [2, toolResult("toolu_H1", "README.md")],
+      [3, assistant("msg_H2", [text("One file.")], usage(5, 1, 16_000, 10))],
+      [4, result({ cost: 0.07, numTurns: 2, durationMs: 4_000, durationApiMs: 3_000, modelUsage: { [SONNET_ALIAS]: totals(9, 80, 16_000, 16_010, 0.07) } })],
+      [10, apiRetry(1, 529, 500)],
+      [11, assistant("msg_H3", [text("Again.")], usage(6, 1, 16_010, 5))],
+      [12, result({ cost: 0.08, numTurns: 1, durationMs: 2_000, durationApiMs: 4_000, modelUsage: { [SONNET_ALIAS]: totals(15, 100, 32_010, 16_015, 0.08) } })],
+    ]);
+    for (const input of steps) batches.push(mapper.push(input));
+    const events = batches.flat();
+    for (const traceId of new Set(events.map((e) => e.trace.id))) {
+      const mine = events.filter((e) => e.trace.id === traceId).map((e) => e.observation);
+      const root = mine.find((o) => o.parentId === undefined)!;
+      expect(mine[0]!.startTime).toEqual(root.startTime);
+    }
+    // The retry and the tool of the first turn waited for the first call (at 3, when it ended).
+    expect(batches.map((b) => b.map((e) => e.observation.name))).toEqual([[], [], [], [], [], ["claude", "api_retry", "Bash"], ["claude", UNATTRIBUTED_USAGE, "claude-code"], ["api_retry"], [], ["claude", UNATTRIBUTED_USAGE, "claude-code"]]);
+    expect(rootOf(events).map((r) => r.startTime)).toEqual([at(0), at(10)]);
+  });
+});
+
+function usage4(input: number, output: number, cacheRead: number, cacheWrite: number) {
+  return { input, output, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: cacheWrite };
+}
+
+function sumUsage(gens: Observation[]) {
+  return gens.reduce(
+    (s, g) => usage4(s.input + g.usageDetails!.input, s.output + g.usageDetails!.output, s.cache_read_input_tokens + g.usageDetails!.cache_read_input_tokens, s.cache_creation_input_tokens + g.usageDetails!.cache_creation_input_tokens),
+    usage4(0, 0, 0, 0),
+  );
+}

@@ -15,13 +15,22 @@ export interface WrapperRun {
 
 export interface RunOptions {
   env?: Record<string, string>;
+  /** Written to stdin, which is then closed (unless `laterStdin` follows). */
   stdin?: string | Buffer;
+  /**
+   * Written to stdin once a complete line of stdout has shown `after` (counting from the
+   * previous step's marker); stdin is closed after the last one. How an SDK writes its next
+   * prompt after a result.
+   */
+  laterStdin?: Array<{ after: string; write: string }>;
   /** Called with the wrapper's pid once its stdout has produced `whenStdoutHas`. */
   whenStdoutHas?: string;
   onReady?: (pid: number) => void;
   /** The program that runs the wrapper: the bin through tsx by default, or a bundle. */
   entry?: string[];
   timeoutMs?: number;
+  /** The working directory (the CLI's workspace). */
+  cwd?: string;
 }
 
 /**
@@ -34,12 +43,25 @@ export function runWrapper(args: string[], options: RunOptions = {}): Promise<Wr
   const child = spawn(entry[0]!, [...entry.slice(1), ...args], {
     env: { PATH: process.env.PATH ?? "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
+    cwd: options.cwd,
   });
   const out: Buffer[] = [];
   let stderr = "";
   let ready = false;
+  const later = [...(options.laterStdin ?? [])];
+  let seen = 0;
   child.stdout.on("data", (d: Buffer) => {
     out.push(d);
+    // Complete lines only, as an SDK acts on a message once it has parsed it.
+    const all = Buffer.concat(out).toString("utf8");
+    const text = all.slice(0, all.lastIndexOf("\n") + 1);
+    while (later.length > 0) {
+      const at = text.indexOf(later[0]!.after, seen);
+      if (at === -1) break;
+      seen = at + later[0]!.after.length;
+      child.stdin.write(later.shift()!.write);
+      if (later.length === 0) child.stdin.end();
+    }
     if (!ready && options.whenStdoutHas && Buffer.concat(out).includes(options.whenStdoutHas)) {
       ready = true;
       options.onReady?.(child.pid!);
@@ -47,7 +69,9 @@ export function runWrapper(args: string[], options: RunOptions = {}): Promise<Wr
   });
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
   child.stdin.on("error", () => undefined);
-  if (options.stdin !== undefined) child.stdin.end(options.stdin);
+  if (later.length > 0) {
+    if (options.stdin !== undefined) child.stdin.write(options.stdin);
+  } else if (options.stdin !== undefined) child.stdin.end(options.stdin);
   else if (!options.whenStdoutHas) child.stdin.end();
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
   return new Promise((resolve) => {

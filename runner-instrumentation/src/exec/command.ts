@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readConfig } from "../config";
 import { resolveRealCli, SKIP_ENV, skipListForChild } from "../shim";
+import { readCliArguments } from "./cliArguments";
 import { runExec } from "./run";
 import type { ExitOutcome } from "./signals";
 
@@ -45,13 +46,14 @@ export function shimCommand(args: string[], io: ExecCommandIo): Promise<ExitOutc
  * passes everything through without starting its tracer.
  */
 export function writesStreamJson(args: string[]): boolean {
-  return args.some((a, i) => a === "--output-format=stream-json" || (a === "--output-format" && args[i + 1] === "stream-json"));
+  return readCliArguments(args).outputFormat === "stream-json";
 }
 
 function start(command: string, args: string[], io: ExecCommandIo, traceable = true): Promise<ExitOutcome> {
   const resolveOptions = { env: io.env, self: io.self };
   // Started by another wrapper (shim chains, nested runners): that one traces the session.
   const nested = (io.env[SKIP_ENV] ?? "") !== "";
+  const invocation = readCliArguments(cliArgumentsOf(command, args));
   return runExec({
     command,
     args,
@@ -60,7 +62,18 @@ function start(command: string, args: string[], io: ExecCommandIo, traceable = t
     trace: !nested && traceable,
     entry: realEntry(io.self),
     stderr: io.stderr,
+    prompt: { argument: invocation.inputFormat === "text" ? invocation.prompt : undefined, stdinFormat: invocation.inputFormat },
   });
+}
+
+/** Runtimes a JavaScript build of the CLI can be started with: `exec -- node cli.js -p …`. */
+const RUNTIMES = /^(node|nodejs|bun)(\.exe)?$/;
+
+/** The CLI's own arguments: after the script when the command is a JavaScript runtime. */
+export function cliArgumentsOf(command: string, args: string[]): string[] {
+  if (!RUNTIMES.test(path.basename(command))) return args;
+  const script = args.findIndex((a) => !a.startsWith("-"));
+  return script === -1 ? [] : args.slice(script + 1);
 }
 
 /** Whether the wrapper was started under the CLI's own name (linked as `claude`). */

@@ -74,6 +74,11 @@ export class LineTap {
     this.schedule();
   }
 
+  /** Cuts everything queued so far into lines, now (keeping a last line without its newline for later). */
+  catchUp(): void {
+    this.drain(Infinity);
+  }
+
   /**
    * Parses what is still queued, within `budgetMs`, then the last line even without its newline
    * (a CLI may end without one). Called once the stream has ended.

@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import type { TracingConfig } from "../config";
 import { createFaultReporter, type FaultReporter } from "../faultReporter";
 import { exitLike, forwardSignals, STOPPING_SIGNALS, type ExitOutcome } from "./signals";
+import type { PromptSource } from "./streamTracer";
 import { startTracerLink, type TracerLink } from "./tracerLink";
 
 export interface ExecOptions {
@@ -18,6 +19,8 @@ export interface ExecOptions {
   entry: string;
   /** Where the wrapper's own messages go (stderr); never stdout. */
   stderr?: (text: string) => void;
+  /** Where the CLI takes its prompt from, as its arguments say (default: stream-json on stdin). */
+  prompt?: Omit<PromptSource, "at">;
 }
 
 /** How long the CLI's stdout may stay open after it exited (a grandchild can hold it). */
@@ -40,6 +43,7 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
   const pipeStdin = tracing && !process.stdin.isTTY;
   const stdio: StdioOptions = tracing ? [pipeStdin ? "pipe" : "inherit", "pipe", "inherit"] : "inherit";
 
+  const startedAt = new Date();
   let child: ChildProcess;
   try {
     child = spawn(options.command, options.args, { stdio, env: options.childEnv });
@@ -63,7 +67,7 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
     let link: TracerLink | undefined;
     if (tracing) {
       // Started once the CLI is on its way: the CLI never waits for the tracer to load.
-      link = startTracerLink(options.entry, config, faults);
+      link = startTracerLink(options.entry, config, faults, { stdinFormat: "stream-json", ...options.prompt, at: startedAt });
       wireStdout(child, link, faults);
       if (pipeStdin) wireStdin(child, link);
     }
@@ -169,7 +173,10 @@ function wireStdin(child: ChildProcess, link: TracerLink): void {
     }
     link.stdin(chunk);
   });
-  process.stdin.on("end", () => input.end());
+  process.stdin.on("end", () => {
+    input.end();
+    link.stdinEnd();
+  });
   child.on("exit", () => {
     process.stdin.removeAllListeners("data");
     process.stdin.pause();

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { TracingConfig } from "../config";
 import type { FaultReporter } from "../faultReporter";
+import type { PromptSource } from "./streamTracer";
 import type { FromTracer, ToTracer, TracerWorkerData } from "./tracerWorker";
 
 /** Bytes handed to the tracing thread and not yet parsed; beyond it chunks go untraced. */
@@ -14,6 +15,8 @@ const REPORT_MARGIN_MS = 100;
 export interface TracerLink {
   stdout(chunk: Buffer): void;
   stdin(chunk: Buffer): void;
+  /** The CLI's stdin was closed. */
+  stdinEnd(): void;
   /** Ends the trace (as failed when `reason` is given) and waits for the export, at most `deadlineMs`. */
   end(reason: string | undefined, deadlineMs: number): Promise<void>;
 }
@@ -22,7 +25,7 @@ export interface TracerLink {
  * Starts the tracing thread from `entry`, the file the wrapper runs from (the bundle, or the bin
  * that loads the TypeScript sources), which becomes the tracer when it sees its worker data.
  */
-export function startTracerLink(entry: string, config: TracingConfig, faults: FaultReporter): TracerLink {
+export function startTracerLink(entry: string, config: TracingConfig, faults: FaultReporter, prompt: PromptSource): TracerLink {
   let worker: Worker | undefined;
   let alive = true;
   let inFlight = 0;
@@ -34,7 +37,7 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
     done?.();
   };
   try {
-    const data: TracerWorkerData = { claudeLangfuseRole: "tracer", config };
+    const data: TracerWorkerData = { claudeLangfuseRole: "tracer", config, prompt: { ...prompt, at: prompt.at.getTime() } };
     worker = new Worker(entry, { workerData: data, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: TRACER_HEAP_MB } });
     // A worker's own stdout would land in ours, which is the CLI's: it is reported instead.
     worker.stdout.on("data", (d: Buffer) => faults.report("tracer-output", d.toString("utf8").trim().slice(0, 500)));
@@ -75,6 +78,9 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
   return {
     stdout: (chunk) => send("stdout", chunk),
     stdin: (chunk) => send("stdin", chunk),
+    stdinEnd: () => {
+      if (alive && worker) post({ type: "stdin-end" });
+    },
     end(reason, deadlineMs) {
       if (!alive || !worker) return Promise.resolve();
       return new Promise<void>((resolve) => {

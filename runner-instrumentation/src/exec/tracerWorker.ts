@@ -4,13 +4,15 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { TracingConfig } from "../config";
 import type { Tracer } from "../tracer";
 import { LineTap } from "./lineTap";
-import { StreamTracer } from "./streamTracer";
+import { StreamTracer, type PromptSource } from "./streamTracer";
 
 /** What the wrapper's main thread tells the tracing thread. */
 export type ToTracer =
   | { type: "stdout" | "stdin"; chunk: Uint8Array; at: number }
   /** Bytes the main thread dropped because this thread fell behind; `endsLine`: they ended a line. */
   | { type: "gap"; stream: "stdout" | "stdin"; endsLine: boolean }
+  /** The runner closed the CLI's stdin: its last line is complete. */
+  | { type: "stdin-end" }
   /** `deadlineAt`: wall-clock time (Date.now()) by which the export must have given up. */
   | { type: "end"; reason?: string; deadlineAt: number };
 
@@ -23,6 +25,8 @@ export type FromTracer =
 export interface TracerWorkerData {
   claudeLangfuseRole: "tracer";
   config: TracingConfig;
+  /** Where the CLI takes its prompt from (`at` as Date.now()). */
+  prompt: Omit<PromptSource, "at"> & { at: number };
 }
 
 export function isTracerWorker(): boolean {
@@ -38,13 +42,13 @@ const FINAL_PARSE_SHARE = 0.5;
  */
 export function runTracerWorker(): void {
   const port = parentPort!;
-  const { config } = workerData as TracerWorkerData;
+  const { config, prompt } = workerData as TracerWorkerData;
   const post = (m: FromTracer) => port.postMessage(m);
   const fault = (kind: string, message: string) => post({ type: "fault", kind, message });
   routeConsole(fault);
   yieldToTheCli();
 
-  const stream = new StreamTracer();
+  const stream = new StreamTracer({ ...prompt, at: new Date(prompt.at) });
   const consumed = (bytes: number) => post({ type: "consumed", bytes });
   const stdoutTap = new LineTap({
     onLine: (line, at) => stream.stdoutLine(line, at),
@@ -58,11 +62,21 @@ export function runTracerWorker(): void {
   port.on("message", (m: ToTracer) => {
     switch (m.type) {
       case "stdout":
+        stdoutTap.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength), new Date(m.at));
+        break;
       case "stdin":
-        (m.type === "stdout" ? stdoutTap : stdinTap).push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength), new Date(m.at));
+        // A prompt belongs after everything the CLI wrote before it arrived (a turn's result,
+        // say): the two streams are cut in the order their bytes came.
+        stdoutTap.catchUp();
+        stdinTap.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength), new Date(m.at));
+        stdinTap.catchUp();
         break;
       case "gap":
         (m.stream === "stdout" ? stdoutTap : stdinTap).gap(m.endsLine);
+        break;
+      case "stdin-end":
+        stdoutTap.catchUp();
+        stdinTap.finish();
         break;
       case "end":
         void end(m.reason, m.deadlineAt);
