@@ -305,6 +305,20 @@ describe("internal secrets over the life of a stack", () => {
   });
 });
 
+describe("policies state their rules in their own words", () => {
+  // A policy that imports the producer's constant agrees with the producer by construction. Shared
+  // validators (Kubernetes' naming rules) and the plan's own record format stay shared.
+  const SHARED = new Set(["../kubernetesNames", "../render/redact"]);
+  const policyFiles = readdirSync(path.join(REPO_ROOT, "infra", "policies")).filter((f) => f.endsWith(".ts"));
+
+  it.each(policyFiles)("%s imports nothing of the program but shared validators", (file) => {
+    const source = readFileSync(path.join(REPO_ROOT, "infra", "policies", file), "utf8");
+    const imports = [...source.matchAll(/\bfrom\s+"([^"]+)"|require\("([^"]+)"\)/g)].map((m) => m[1] ?? m[2]);
+    const program = imports.filter((i) => i.startsWith("../") && !SHARED.has(i));
+    expect(program).toEqual([]);
+  });
+});
+
 describe("policies catch what they guard against", () => {
   const mutated = (mutate: (resources: PlannedResource[]) => void) => {
     const copy = structuredClone(dev.resources);

@@ -321,6 +321,39 @@ describe("project policies catch what they guard against", () => {
     });
   });
 
+  it("config-url-points-at-release: a URL builder's mistake carried into every ConfigMap (the worker's port) is still refused", () => {
+    // What a wrong port in the program's URL builder would write everywhere: a policy that built the
+    // expected URL with the same builder would agree with it.
+    const wrong = "http://langfuse-web.langfuse.svc.cluster.local:3030";
+    const rs = mutated((r) => {
+      for (const ns of ["team-a", "team-b"]) Object.assign(find(r, CONFIGMAP, `project-${ns}-config`).inputs.data, { LANGFUSE_HOST: wrong, LANGFUSE_BASE_URL: wrong });
+    });
+    expect((only(configUrlPointsAtRelease, rs) as { violations: unknown[] }).violations).toHaveLength(4);
+    expect(only(configUrlPointsAtRelease, rs)).toMatchObject({
+      violations: [{ resource: `${CONFIGMAP}::project-team-a-config`, message: `data.LANGFUSE_HOST is "${wrong}", not the release's web service (${URL})` }, {}, {}, {}],
+    });
+  });
+
+  it("config-url-points-at-release: the web port the release's values set is the one expected", () => {
+    const rs = mutated((r) => (find(r, "kubernetes:helm.sh/v3:Release", "langfuse").inputs.values.langfuse.web.service = { port: 8080 }));
+    expect((only(configUrlPointsAtRelease, rs) as { violations: { message: string }[] }).violations[0].message).toBe(
+      `data.LANGFUSE_HOST is "${URL}", not the release's web service (http://langfuse-web.langfuse.svc.cluster.local:8080)`,
+    );
+  });
+
+  it("project-wiring-complete: a contract name misspelt by the producer everywhere (langfuse-key) leaves every project without its Secret", () => {
+    const rs = mutated((r) => {
+      for (const ns of ["team-a", "team-b"]) find(r, SECRET, `project-${ns}-keys`).inputs.metadata.name = "langfuse-key";
+    });
+    expect(only(projectWiringComplete, rs)).toEqual({
+      violations: ["team-a", "team-b"].map((ns) => ({
+        policy: "project-wiring-complete",
+        resource: `${WIRING}::project-${ns}`,
+        message: `project "${ns}" has 0 Secret langfuse-keys (exactly one expected)`,
+      })),
+    });
+  });
+
   it("no-literal-secrets: key material in a project ConfigMap", () => {
     const rs = mutated((r) => (find(r, CONFIGMAP, "project-team-a-config").inputs.data.LANGFUSE_TOKEN_HINT = "pk-lf-9f8e7d6c-1111-4222-8333-444455556666"));
     expect(only(noLiteralSecrets, rs)).toEqual({
