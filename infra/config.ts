@@ -67,6 +67,12 @@ export interface Settings {
   hostname: string;
   /** Ingress class for the web service on kind. */
   ingressClassName: string;
+  /**
+   * Namespace of the ingress controller on kind, the one namespace besides project namespaces
+   * whose pods may reach Langfuse's web port; undefined on OpenShift, whose router namespaces are
+   * matched by their policy-group label instead (network/networkPolicies.ts).
+   */
+  ingressControllerNamespace: string | undefined;
   /** Email of the admin user created by Langfuse's headless initialisation. */
   adminEmail: string;
   /** adminEmail was given as a secret: it is then a Pulumi secret everywhere, the stack output included. */
@@ -145,11 +151,20 @@ export const DEFAULTS = {
   runnerContainer: "ambient-code-runner",
 } as const;
 
+/**
+ * The ingress controller's namespace on kind when `ingressControllerNamespace` is unset (kind's
+ * ingress-nginx manifest installs there). Not declared in Pulumi.yaml: a declared default would
+ * reach OpenShift stacks as if set, and a declaration without one makes the Pulumi CLI require the
+ * setting in every stack (pulumi/pulumi#21797), OpenShift's included.
+ */
+export const DEFAULT_INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx";
+
 /** Every setting this program reads; anything else under `ambient-langfuse:` is a typo. */
 export const SETTING_NAMES = [
   ...Object.keys(DEFAULTS),
   "adminEmail",
   "langfuseVersion",
+  "ingressControllerNamespace",
   "existingSecrets",
   "projects",
   ...STORE_SETTING_NAMES,
@@ -196,7 +211,7 @@ export function parseSettings(
     // Checked no further: every other rule would quote the value.
     delete raw[name];
   }
-  const str = (name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion"): string | undefined => {
+  const str = (name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion" | "ingressControllerNamespace"): string | undefined => {
     const v = raw[name];
     return v === undefined || v === "" ? undefined : v;
   };
@@ -272,6 +287,26 @@ export function parseSettings(
   const ingressClassName = str("ingressClassName") ?? DEFAULTS.ingressClassName;
   if (!isDns1123Label(ingressClassName)) {
     problems.push(`${key("ingressClassName")} is "${ingressClassName}": an IngressClass name such as "nginx"`);
+  }
+
+  const ingressNamespaceRaw = str("ingressControllerNamespace");
+  let ingressControllerNamespace: string | undefined;
+  if (platformRaw === "openshift") {
+    if (ingressNamespaceRaw !== undefined) {
+      problems.push(
+        `${key("ingressControllerNamespace")} is "${ingressNamespaceRaw}", but platform is "openshift": the router's namespaces are ` +
+          `matched by their policy-group.network.openshift.io/ingress label, not by name; remove the setting ` +
+          `(\`pulumi config rm ingressControllerNamespace\`)`,
+      );
+    }
+  } else {
+    ingressControllerNamespace = ingressNamespaceRaw ?? DEFAULT_INGRESS_CONTROLLER_NAMESPACE;
+    if (!isDns1123Label(ingressControllerNamespace)) {
+      problems.push(
+        `${key("ingressControllerNamespace")} is "${ingressControllerNamespace}": use the ingress controller's namespace, ` +
+          `a DNS-1123 label such as "${DEFAULT_INGRESS_CONTROLLER_NAMESPACE}"`,
+      );
+    }
   }
 
   const adminEmail = str("adminEmail");
@@ -367,6 +402,7 @@ export function parseSettings(
     clickhouseOperatorVersion,
     hostname,
     ingressClassName,
+    ingressControllerNamespace,
     adminEmail: adminEmail as string,
     adminEmailSecret,
     organizationName,

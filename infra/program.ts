@@ -20,9 +20,11 @@ import {
   internalWebUrl,
   webServiceName,
 } from "./names";
+import { LangfuseNetworkPolicies } from "./network/langfuseNetworkPolicies";
+import { ingressNamespaceSelector, langfuseNetworkPolicies } from "./network/networkPolicies";
 import { platformProfile } from "./platform";
 import { PrerequisiteRelease } from "./prerequisites/prerequisiteRelease";
-import { prerequisiteReleases } from "./prerequisites/prerequisiteReleases";
+import { CLICKHOUSE_OPERATOR_CHART, prerequisiteReleases } from "./prerequisites/prerequisiteReleases";
 import { OperatorEnvIntegration } from "./operator/operatorEnvIntegration";
 import { RunnerPodPatch } from "./operator/runnerPodPatch";
 import { PROJECT_CONFIGMAP_NAME, PROJECT_SECRET_NAME, projectConfigData } from "./projects/projectContract";
@@ -73,6 +75,24 @@ export function langfuseStack(settings: Settings): StackOutputs {
   const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns, adminEmail, protect: settings.protect });
 
   const profile = platformProfile(settings.platform);
+  // Fenced before any Langfuse pod starts: the release waits for its NetworkPolicies.
+  const fence = new LangfuseNetworkPolicies("langfuse", {
+    policies: langfuseNetworkPolicies({
+      namespace: settings.namespace,
+      releaseName: RELEASE_NAME,
+      chartLine: chartLine(settings.chartVersion)!,
+      bundled: {
+        postgresql: settings.externalStores.postgres === undefined,
+        redis: settings.externalStores.redis === undefined,
+        s3: settings.externalStores.s3 === undefined,
+        clickhouse: true,
+      },
+      ingressNamespaces: ingressNamespaceSelector(profile, settings.ingressControllerNamespace),
+      clickhouseOperatorNamespace: prerequisiteReleases(settings).find((r) => r.chart === CLICKHOUSE_OPERATOR_CHART)?.namespace,
+      labels: MANAGED_BY_LABELS,
+    }),
+    dependsOn: [namespace],
+  });
   new LangfuseRelease("langfuse", {
     namespace: ns,
     chartVersion: settings.chartVersion,
@@ -95,7 +115,7 @@ export function langfuseStack(settings: Settings): StackOutputs {
             labels: MANAGED_BY_LABELS,
           })
         : undefined,
-    dependsOn: [internal, bootstrap, ...(previousRelease ? [previousRelease] : [])],
+    dependsOn: [internal, bootstrap, fence, ...(previousRelease ? [previousRelease] : [])],
   });
 
   // Langfuse OSS creates exactly one key pair headlessly, so every project shares it

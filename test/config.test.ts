@@ -33,6 +33,7 @@ describe("stack settings", () => {
       clickhouseOperatorVersion: "0.0.5",
       hostname: "langfuse.local",
       ingressClassName: "nginx",
+      ingressControllerNamespace: "ingress-nginx",
       adminEmail: "admin@example.com",
       adminEmailSecret: false,
       organizationName: "ambient-code",
@@ -335,6 +336,9 @@ describe("Pulumi.yaml", () => {
     // Its default depends on the chart line: a declared default would reach 1.5.x stacks as if set,
     // and a declaration without one makes the Pulumi CLI require it in every stack.
     expect(declared.langfuseVersion, "per chart line: documented in the README").toBeUndefined();
+    // kind only: a declared default would reach OpenShift stacks as if set (and be refused there),
+    // and a declaration without one makes the CLI require it in every stack (pulumi/pulumi#21797).
+    expect(declared.ingressControllerNamespace, "kind only: documented in the README").toBeUndefined();
     expect(declared.existingSecrets, "structured: documented in the README").toBeUndefined();
     expect(declared.projects, "strings or objects: documented in the README").toBeUndefined();
   });

@@ -113,7 +113,7 @@ describe("npm run plan: arguments", () => {
     const b = await plan(`--stack=dev`, `--root=${joined}`);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(readFileSync(path.join(joined, "plan/dev/resources.json"), "utf8")).toBe(readFileSync(path.join(spaced, "plan/dev/resources.json"), "utf8"));
-    expect(b.stdout).toContain(`plan for stack "dev": 29 resources -> ${joined}/plan/dev/`);
+    expect(b.stdout).toContain(`plan for stack "dev": 37 resources -> ${joined}/plan/dev/`);
     expectNoPlantedSecret(b, joined);
   });
 

@@ -82,10 +82,11 @@ describe("the whole program, for every stack file present", () => {
 });
 
 describe("the dev stack's resources", () => {
-  it("registers cert-manager, the operator, the namespace, the random values, the Secrets and the release, in order, with their parents", () => {
+  it("registers cert-manager, the operator, the namespace, the random values, the Secrets, the NetworkPolicies and the release, in order, with their parents", () => {
     const INTERNAL = "ambient-langfuse:langfuse:InternalSecrets::internal";
     const PREREQ = "ambient-langfuse:cluster:PrerequisiteRelease";
-    expect(dev.resources.slice(0, 27).map((r) => [r.type, r.name, r.parent])).toEqual([
+    const FENCE = "ambient-langfuse:network:LangfuseNetworkPolicies::langfuse";
+    expect(dev.resources.slice(0, 35).map((r) => [r.type, r.name, r.parent])).toEqual([
       [PREREQ, "cert-manager", null],
       ["kubernetes:core/v1:Namespace", "cert-manager", `${PREREQ}::cert-manager`],
       [RELEASE, "cert-manager", `${PREREQ}::cert-manager`],
@@ -105,6 +106,12 @@ describe("the dev stack's resources", () => {
       ["random:index/randomUuid:RandomUuid", "bootstrap-secretKey", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap"],
       ["random:index/randomPassword:RandomPassword", "bootstrap-adminPassword", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap"],
       [SECRET, "bootstrap", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap"],
+      ["ambient-langfuse:network:LangfuseNetworkPolicies", "langfuse", null],
+      ...["default-deny-ingress", "web", "postgresql", "redis", "s3", "clickhouse", "clickhouse-keeper"].map((n) => [
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        `langfuse-${n}`,
+        FENCE,
+      ]),
       ["ambient-langfuse:langfuse:LangfuseRelease", "langfuse", null],
       [RELEASE, "langfuse", "ambient-langfuse:langfuse:LangfuseRelease::langfuse"],
     ]);
@@ -120,7 +127,12 @@ describe("the dev stack's resources", () => {
         "langfuse",
         "langfuse",
         "2.0.0",
-        ["ambient-langfuse:langfuse:InternalSecrets::internal", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap", `${RELEASE}::clickhouse-operator`],
+        [
+          "ambient-langfuse:langfuse:InternalSecrets::internal",
+          "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap",
+          "ambient-langfuse:network:LangfuseNetworkPolicies::langfuse",
+          `${RELEASE}::clickhouse-operator`,
+        ],
       ],
     ]);
     expect(byKey(dev, RELEASE, "langfuse").inputs.values.langfuse.image).toEqual({ tag: "4.16.0" });
@@ -541,6 +553,7 @@ describe("npm run plan", () => {
       "namespace-cluster-langfuse.yaml",
       "namespace-cluster-team-a.yaml",
       "namespace-cluster-team-b.yaml",
+      ...["clickhouse-keeper", "clickhouse", "default-deny-ingress", "postgresql", "redis", "s3", "web"].map((n) => `networkpolicy-langfuse-langfuse-${n}.yaml`),
       "secret-langfuse-langfuse-bootstrap.yaml",
       "secret-langfuse-langfuse-internal-postgresql.yaml",
       "secret-langfuse-langfuse-internal-redis.yaml",
@@ -554,7 +567,12 @@ describe("npm run plan", () => {
     expect(written).toEqual(plan.rendering.resources);
     expect(written.find((r: PlannedResource) => r.type === RELEASE && r.name === "langfuse").options).toEqual({
       ...NO_OPTIONS,
-      dependsOn: ["ambient-langfuse:langfuse:InternalSecrets::internal", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap", `${RELEASE}::clickhouse-operator`],
+      dependsOn: [
+        "ambient-langfuse:langfuse:InternalSecrets::internal",
+        "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap",
+        "ambient-langfuse:network:LangfuseNetworkPolicies::langfuse",
+        `${RELEASE}::clickhouse-operator`,
+      ],
     });
     // 3 random byte strings (hex and base64 each), 5 passwords, 1 string, 2 UUIDs.
     expect(plan.rendering.generatedValues.length).toBe(14);
@@ -567,7 +585,10 @@ describe("npm run plan", () => {
 
   it("exits 0 for the dev stack from the command line, showing the releases in the order they wait for each other", async () => {
     const { stdout } = await run("npx", ["tsx", "infra/plan.ts", "--stack", "dev"], { cwd: REPO_ROOT });
-    expect(stdout).toContain('plan for stack "dev": 38 resources');
+    expect(stdout).toContain('plan for stack "dev": 46 resources');
+    // The namespace's fence: seven NetworkPolicies, and the policy that evaluates them.
+    expect(stdout).toMatch(/'kubernetes:networking.k8s.io\/v1:NetworkPolicy' +│ 7 /);
+    expect(stdout).toMatch(/'langfuse-namespace-fenced' +│ 'passed'/);
     const rows = stdout.split("\n").filter((l) => /'(cert-manager|clickhouse-operator|langfuse)' +│ '/.test(l)).map((l) => l.split("│").map((c) => c.trim()).slice(2, 8));
     expect(rows).toEqual([
       ["'cert-manager'", "'cert-manager'", "'oci://quay.io/jetstack/charts/cert-manager'", "'v1.20.2'", "''", "''"],

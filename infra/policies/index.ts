@@ -9,6 +9,7 @@ import { dns1123Names } from "./dns1123Names";
 import { exactChartVersion } from "./exactChartVersion";
 import { exposureMatchesUrl } from "./exposureMatchesUrl";
 import { kubernetesSchema } from "./kubernetesSchema";
+import { langfuseNamespaceFenced } from "./langfuseNamespaceFenced";
 import { noFixedUids } from "./noFixedUids";
 import { noLiteralSecrets } from "./noLiteralSecrets";
 import { operatorEnvRefsOptional } from "./operatorEnvRefsOptional";
@@ -33,6 +34,7 @@ export const POLICIES: Policy[] = [
   exposureMatchesUrl,
   noFixedUids,
   productionReady,
+  langfuseNamespaceFenced,
   kubernetesSchema,
   secretsAreSecret,
   dns1123Names,
