@@ -42,6 +42,7 @@ export class RunnerPodPatch extends pulumi.ComponentResource {
         dependsOn: [policy],
       });
     }
-    this.registerOutputs({});
+    // The engine shows a component's registered outputs to stack policies (CrossGuard): the recorded container too.
+    this.registerOutputs({ runnerContainer: args.runnerContainer });
   }
 }

@@ -19,6 +19,14 @@ export interface PlannedResource {
   options: PlannedOptions;
 }
 
+/**
+ * A value `pulumi preview` cannot know yet (a random provider's result, and every input made from
+ * it: a Secret's whole `stringData`, since the Kubernetes SDK marks it secret as one value). Only
+ * the CrossGuard pack sees it, where the engine shows an unknown; the offline plan knows every value.
+ * A policy that needs such a value to judge says nothing about it rather than guess.
+ */
+export const UNKNOWN_AT_PREVIEW = "[unknown until apply]";
+
 export interface Violation {
   policy: string;
   /** `<type>::<name>` of the offending resource. */

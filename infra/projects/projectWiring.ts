@@ -77,6 +77,7 @@ export class ProjectWiring extends pulumi.ComponentResource {
 
     this.secretName = secret.metadata.name;
     this.configMapName = configMap.metadata.name;
-    this.registerOutputs({ secretName: this.secretName, configMapName: this.configMapName });
+    // The engine shows a component's registered outputs to stack policies (CrossGuard): the recorded namespace too.
+    this.registerOutputs({ namespace: args.namespace, secretName: this.secretName, configMapName: this.configMapName });
   }
 }

@@ -24,6 +24,19 @@ export interface Rendering {
    * plan stood in for each, and `pulumi up` needs each set first.
    */
   unsetCredentials: string[];
+  /**
+   * What each component registered as its outputs (`registerOutputs`), by `<type>::<name>`: the
+   * engine's record of a component, which stack policies (CrossGuard) see instead of its inputs.
+   */
+  registeredOutputs: Map<string, Record<string, unknown>>;
+}
+
+export interface RenderOptions {
+  /**
+   * Evaluate as `pulumi preview` does before anything exists: the random provider's results stay
+   * unknown (and with them every input derived from them), and the stack outputs are not read.
+   */
+  preview?: boolean;
 }
 
 const ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -72,10 +85,13 @@ export async function renderStack(
   stack: string,
   cfg: StackConfig,
   program?: () => unknown,
+  options: RenderOptions = {},
 ): Promise<Rendering> {
   const generatedValues: string[] = [];
   const remember = (v: string) => (generatedValues.push(v), v);
   const seen = new Map<string, any>();
+  const registeredOutputs = new Map<string, Record<string, unknown>>();
+  const preview = options.preview === true;
   let registered = 0;
 
   pulumi.runtime.setAllConfig(cfg.config, cfg.secretKeys);
@@ -86,14 +102,24 @@ export async function renderStack(
           seen.set(`${args.type}::${args.name}`, args.inputs);
           registered++;
         }
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...randomState(args.type, args.inputs, remember) } };
+        // At preview the random provider knows no result yet.
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...(preview ? {} : randomState(args.type, args.inputs, remember)) } };
       },
       call: (args) => args.inputs,
     },
     PROJECT,
     stack,
-    false,
+    preview,
   );
+  // The mock monitor keeps a component's registered outputs as its state; record them as the engine does.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): void;
+  };
+  const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, cb) => {
+    registeredOutputs.set(resourceKey(req.getUrn()), req.getOutputs()?.toJavaScript() ?? {});
+    registerResourceOutputs(req, cb);
+  };
 
   // Invalid config stops here, before even the stack resource exists (as `pulumi up` stops before
   // registering anything); inside the stack a throw would also reject the stack's own outputs.
@@ -152,12 +178,12 @@ export async function renderStack(
   }
 
   const outputs: Rendering["outputs"] = {};
-  for (const [k, v] of Object.entries(programOutputs ?? {})) {
+  for (const [k, v] of Object.entries(preview ? {} : (programOutputs ?? {}))) {
     outputs[k] = pulumi.Output.isInstance(v)
       ? { value: await resolve(v), secret: await pulumi.isSecret(v) }
       : { value: v, secret: false };
   }
-  return { stack, resources, outputs, generatedValues, rawInputs: seen, unsetCredentials: settings.unsetCredentials };
+  return { stack, resources, outputs, generatedValues, rawInputs: seen, unsetCredentials: settings.unsetCredentials, registeredOutputs };
 }
 
 /** The resources of a `dependsOn` option, in whichever of its accepted shapes the program gave it. */
