@@ -1,42 +1,9 @@
 import type { PolicyPackArgs, StackValidationPolicy } from "@pulumi/policy";
-import { admissionPolicyTargetsRunners } from "../infra/policies/admissionPolicyTargetsRunners";
-import { chartSecretsPinned } from "../infra/policies/chartSecretsPinned";
-import { configUrlPointsAtRelease } from "../infra/policies/configUrlPointsAtRelease";
-import { dns1123Names } from "../infra/policies/dns1123Names";
-import { exactChartVersion } from "../infra/policies/exactChartVersion";
-import { exposureMatchesUrl } from "../infra/policies/exposureMatchesUrl";
-import { kubernetesSchema } from "../infra/policies/kubernetesSchema";
-import { langfuseNamespaceFenced } from "../infra/policies/langfuseNamespaceFenced";
-import { noLiteralSecrets } from "../infra/policies/noLiteralSecrets";
-import { operatorEnvRefsOptional } from "../infra/policies/operatorEnvRefsOptional";
-import { productionReady } from "../infra/policies/productionReady";
-import { projectKeysStayHome } from "../infra/policies/projectKeysStayHome";
-import { projectWiringComplete } from "../infra/policies/projectWiringComplete";
-import { releasesInOrder } from "../infra/policies/releasesInOrder";
-import { secretRefsResolve } from "../infra/policies/secretRefsResolve";
+import { POLICIES } from "../infra/policies";
 import type { Policy, PolicyContext } from "../infra/policies/types";
 import { plannedFromEngine, urnOf } from "./engineResources";
 
 export const PACK_NAME = "ambient-langfuse";
-
-/** Every plan policy that can judge what the engine shows at preview, in the plan's order. */
-export const PACK_POLICIES: Policy[] = [
-  noLiteralSecrets,
-  secretRefsResolve,
-  chartSecretsPinned,
-  exactChartVersion,
-  releasesInOrder,
-  exposureMatchesUrl,
-  productionReady,
-  langfuseNamespaceFenced,
-  kubernetesSchema,
-  dns1123Names,
-  projectKeysStayHome,
-  projectWiringComplete,
-  admissionPolicyTargetsRunners,
-  configUrlPointsAtRelease,
-  operatorEnvRefsOptional,
-];
 
 /** The plan policies this pack leaves out, and why (the README lists them). */
 export const LEFT_OUT: Record<string, string> = {
@@ -46,6 +13,12 @@ export const LEFT_OUT: Record<string, string> = {
   "no-fixed-uids":
     "the UIDs a chart fixes by default are read from its values.yaml, which the pack does not ship; without them it would pass a store that keeps PostgreSQL's 999",
 };
+
+/**
+ * Every plan policy that can judge what the engine shows at preview, in the plan's order: each
+ * new plan policy joins the pack unless it is listed above with its reason.
+ */
+export const PACK_POLICIES: Policy[] = POLICIES.filter((p) => !(p.name in LEFT_OUT));
 
 /** No chart reference file travels with the pack: policies fall back to their own reading of the charts. */
 const PACK_CONTEXT: PolicyContext = { chartDefaults: () => undefined };

@@ -162,10 +162,18 @@ function allowedBySource(r: Rendering): Record<string, string[]> {
   return result;
 }
 
-const render = (stack: string, settings: Record<string, unknown> = {}) =>
-  renderStack(stack, loadStackConfig(stack, REPO_ROOT, Object.fromEntries(Object.entries(settings).map(([k, v]) => [`ambient-langfuse:${k}`, v]))));
+const render = (stack: string, settings: Record<string, unknown> = {}) => renderStack(stack, loadStackConfig(stack, REPO_ROOT, settings));
 
 const WEB = ["web http/3000"];
+/** Pods of other namespaces, in every stack: projects reach the web port, nobody else anything. */
+const OUTSIDERS = {
+  "operator's runner in team-a": WEB,
+  "control plane's runner in team-b": WEB,
+  "pod in team-a labelled like web": WEB,
+  "pod in default": [],
+  "pod in default labelled like the operator": [],
+  "pod in team-a labelled like the operator": WEB,
+};
 const CLICKHOUSE_ALL = ["clickhouse http/8123", "clickhouse interserver/9009", "clickhouse management/9001", "clickhouse prometheus/9363", "clickhouse tcp/9000"];
 const KEEPER_ALL = ["keeper raft-ipc/9234", "keeper prometheus/9090", "keeper keeper/2181"];
 const S3_ALL = ["s3 swfs-mas/9333", "s3 swfs-mas-grpc/19333", "s3 swfs-vol/8080", "s3 swfs-vol-grpc/18080", "s3 swfs-fil/8888", "s3 swfs-fil-grpc/18888", "s3 swfs-s3/8333", "s3 server-metrics/9324"];
@@ -183,12 +191,7 @@ describe("the access matrix of the Langfuse namespace", () => {
   it("dev (kind, chart 2.0.0, bundled stores): the web port from ingress-nginx and projects, each store from its users only", () => {
     const langfuseClient = ["postgresql postgres/5432", "redis tcp/6379", "s3 swfs-s3/8333", "clickhouse http/8123", "clickhouse tcp/9000"];
     expect(allowedBySource(dev)).toEqual({
-      "operator's runner in team-a": WEB,
-      "control plane's runner in team-b": WEB,
-      "pod in team-a labelled like web": WEB,
-      "pod in default": [],
-      "pod in default labelled like the operator": [],
-      "pod in team-a labelled like the operator": WEB,
+      ...OUTSIDERS,
       "ingress-nginx controller": WEB,
       "OpenShift router": [],
       "ClickHouse operator": [...CLICKHOUSE_ALL, ...KEEPER_ALL],
@@ -206,12 +209,7 @@ describe("the access matrix of the Langfuse namespace", () => {
 
   it("rosa (OpenShift, managed PostgreSQL, Redis and S3): the web port from the router's policy group, not by namespace name", () => {
     expect(allowedBySource(rosa)).toEqual({
-      "operator's runner in team-a": WEB,
-      "control plane's runner in team-b": WEB,
-      "pod in team-a labelled like web": WEB,
-      "pod in default": [],
-      "pod in default labelled like the operator": [],
-      "pod in team-a labelled like the operator": WEB,
+      ...OUTSIDERS,
       "ingress-nginx controller": [],
       "OpenShift router": WEB,
       "ClickHouse operator": [...CLICKHOUSE_ALL, ...KEEPER_ALL],
@@ -233,12 +231,7 @@ describe("the access matrix of the Langfuse namespace", () => {
     const langfuseClient = ["postgresql tcp-postgresql/5432", "redis redis/6379", "s3 minio-api/9000", "clickhouse http/8123", "clickhouse tcp/9000"];
     const clickhouseAll = ["clickhouse http/8123", "clickhouse tcp/9000", "clickhouse tcp-postgresql/9005", "clickhouse tcp-mysql/9004", "clickhouse http-intersrv/9009"];
     expect(allowedBySource(v3)).toEqual({
-      "operator's runner in team-a": WEB,
-      "control plane's runner in team-b": WEB,
-      "pod in team-a labelled like web": WEB,
-      "pod in default": [],
-      "pod in default labelled like the operator": [],
-      "pod in team-a labelled like the operator": WEB,
+      ...OUTSIDERS,
       "ingress-nginx controller": WEB,
       "OpenShift router": [],
       "ClickHouse operator": [],

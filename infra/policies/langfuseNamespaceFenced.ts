@@ -31,29 +31,25 @@ const BITNAMI_NETWORK_POLICIES = [
  * and, for migrations, natively), ClickHouse to its replicas and Keepers, the Keepers to each
  * other, and on 2.x SeaweedFS's bucket hook to its master and filer.
  */
+const coreNeeds = (s3ApiPort: number) => [
+  ...["web", "worker"].flatMap((from) => [
+    { from, to: "postgresql", ports: [5432] },
+    { from, to: "redis", ports: [6379] },
+    { from, to: "s3", ports: [s3ApiPort] },
+    { from, to: "clickhouse", ports: [8123, 9000] },
+  ]),
+  { from: "clickhouse", to: "clickhouse", ports: [9000, 9009] },
+  { from: "clickhouse", to: "keeper", ports: [2181] },
+];
 const NEEDS: Record<number, { from: string; to: string; ports: number[] }[]> = {
+  // SeaweedFS's S3 gateway; ClickHouse Keeper's raft; the bucket hook's master and filer ports.
   2: [
-    ...["web", "worker"].flatMap((from) => [
-      { from, to: "postgresql", ports: [5432] },
-      { from, to: "redis", ports: [6379] },
-      { from, to: "s3", ports: [8333] },
-      { from, to: "clickhouse", ports: [8123, 9000] },
-    ]),
-    { from: "clickhouse", to: "clickhouse", ports: [9000, 9009] },
-    { from: "clickhouse", to: "keeper", ports: [2181] },
+    ...coreNeeds(8333),
     { from: "keeper", to: "keeper", ports: [9234] },
     { from: "s3-bucket-hook", to: "s3", ports: [9333, 19333, 8888, 18888] },
   ],
-  1: [
-    ...["web", "worker"].flatMap((from) => [
-      { from, to: "postgresql", ports: [5432] },
-      { from, to: "redis", ports: [6379] },
-      { from, to: "s3", ports: [9000] },
-      { from, to: "clickhouse", ports: [8123, 9000] },
-    ]),
-    { from: "clickhouse", to: "clickhouse", ports: [9000, 9009] },
-    { from: "clickhouse", to: "keeper", ports: [2181] },
-  ],
+  // MinIO's API.
+  1: coreNeeds(9000),
 };
 
 /** ClickHouse Inc's operator, as its chart labels its pod (dist/chart/templates/manager/manager.yaml). */
