@@ -332,7 +332,7 @@ describe.skipIf(!REAL_CLI.path)(REAL_CLI.path ? `the real Claude Code CLI (${pat
         env: { PATH: process.env.PATH ?? "", ...cliEnvironment(apiUrl, dirs.home) },
       },
     });
-    const exporter = new LangfuseExporter({ publicKey: env.LANGFUSE_PUBLIC_KEY!, secretKey: env.LANGFUSE_SECRET_KEY!, baseUrl: langfuseUrl, onError: (m) => warnings.push(m) });
+    const exporter = new LangfuseExporter({ publicKey: env.LANGFUSE_PUBLIC_KEY!, secretKey: env.LANGFUSE_SECRET_KEY!, baseUrl: langfuseUrl });
     for await (const m of traceSession(stream, { config: readConfig(env), exporter, flushDeadlineMs: 30_000, warn: (m) => warnings.push(m) })) messages.push(m);
     expect(warnings).toEqual([]);
     expect(messages.find((m) => m.type === "result")).toMatchObject({ subtype: "success" });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { TracingConfig } from "../config";
+import type { ExportLedger } from "../exportLedger";
 import type { Tracer } from "../tracer";
 import { LineTap } from "./lineTap";
 import { StreamTracer, type PromptSource } from "./streamTracer";
@@ -18,9 +19,13 @@ export type ToTracer =
 
 /** What the tracing thread tells the main thread. */
 export type FromTracer =
+  /** The tracer is loaded: from now on lines become spans. */
+  | { type: "ready" }
   | { type: "consumed"; bytes: number }
   | { type: "fault"; kind: string; message: string }
-  | { type: "done" };
+  /** What became of the spans so far: the main thread reports what was not sent, even if this thread is late. */
+  | { type: "ledger"; ledger: ExportLedger }
+  | { type: "done"; ledger?: ExportLedger };
 
 export interface TracerWorkerData {
   claudeLangfuseRole: "tracer";
@@ -46,7 +51,6 @@ export function runTracerWorker(): void {
   const post = (m: FromTracer) => port.postMessage(m);
   const fault = (kind: string, message: string) => post({ type: "fault", kind, message });
   routeConsole(fault);
-  yieldToTheCli();
 
   const stream = new StreamTracer({ ...prompt, at: new Date(prompt.at) });
   const consumed = (bytes: number) => post({ type: "consumed", bytes });
@@ -56,8 +60,13 @@ export function runTracerWorker(): void {
     onSkipped: (reason) => fault(`skip-${reason}`, reason === "backlog" ? "the tracer fell behind the CLI's output; some lines were passed through untraced." : "a line longer than the tracer keeps was passed through untraced."),
   });
   const stdinTap = new LineTap({ onLine: (line, at) => stream.stdinLine(line, at), onConsumed: consumed, maxLineBytes: 8 * 1024 * 1024 });
-  const tracer = startTracer(config, fault);
+  const started = startTracer(config, fault, (ledger) => post({ type: "ledger", ledger }));
+  const tracer = started?.tracer;
   stream.attach(tracer);
+  post({ type: "ready" });
+  // Loaded at the CLI's own priority (a thread not ready by the deadline would lose the whole
+  // session), then lowered for the steady work of parsing and exporting.
+  yieldToTheCli();
 
   port.on("message", (m: ToTracer) => {
     switch (m.type) {
@@ -94,7 +103,7 @@ export function runTracerWorker(): void {
     // A stream with no message at all was not stream-json (a version check, a usage error).
     if (malformed > 0 && messages > 0) fault("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
     await tracer?.shutdown(left());
-    post({ type: "done" });
+    post({ type: "done", ledger: started?.ledger() });
   }
 }
 
@@ -115,21 +124,30 @@ function yieldToTheCli(): void {
   }
 }
 
-function startTracer(config: TracingConfig, fault: (kind: string, message: string) => void): Tracer | undefined {
+/**
+ * Loads the tracer (the Langfuse SDK with it). Kept apart so that how long the thread takes to be
+ * ready can be measured on its own.
+ */
+function startTracer(
+  config: TracingConfig,
+  fault: (kind: string, message: string) => void,
+  onProgress: (ledger: ExportLedger) => void,
+): { tracer: Tracer; ledger: () => ExportLedger | undefined } | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createTracer, langfuseExporterFor } = withoutLazyHeaders(() => require("../tracer") as typeof import("../tracer"));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { STREAM_MAPPING } = require("../sources/streamJson") as typeof import("../sources/streamJson");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { exporterFaultKind } = require("../faultReporter") as typeof import("../faultReporter");
-    const warn = (m: string) => fault(exporterFaultKind(m), m);
-    for (const w of config.warnings) fault(`config:${w}`, `langfuse: ${w}`);
-    const exporter = langfuseExporterFor(config, warn);
+    const { tracerFaultKind } = require("../faultReporter") as typeof import("../faultReporter");
+    const warn = (m: string) => fault(tracerFaultKind(m), m);
+    const exporter = langfuseExporterFor(config, warn, onProgress);
     if (!exporter) return undefined;
-    return createTracer({ config, exporter, mapping: STREAM_MAPPING, warn });
+    return { tracer: createTracer({ config, exporter, mapping: STREAM_MAPPING, warn }), ledger: () => exporter.ledger?.() };
   } catch (e) {
-    fault("internal", `tracing is off: it could not be started (${(e as Error).message}).`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { internalErrorText } = require("../faultReporter") as typeof import("../faultReporter");
+    fault("internal", `tracing is off: it could not be started (${internalErrorText(e)}).`);
     return undefined;
   }
 }
@@ -159,7 +177,10 @@ function withoutLazyHeaders<T>(load: () => T): T {
 function routeConsole(fault: (kind: string, message: string) => void): void {
   const route = (kind: string) => (...args: unknown[]) => {
     const text = args.map((a) => (a instanceof Error ? a.message : typeof a === "string" ? a : safeJson(a))).join(" ");
-    fault(`console-${kind}`, text.slice(0, 500));
+    // Keys, tokens and credentials in URLs are redacted before anything is said.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { redactText } = require("../redact") as typeof import("../redact");
+    fault(`console-${kind}`, redactText(text.slice(0, 500)));
   };
   console.log = route("log");
   console.info = route("info");
