@@ -43,7 +43,7 @@ export interface LangfuseExporterSettings {
   flushIntervalSeconds?: number;
   /** Observations that may wait here for Langfuse (memory stays bounded when it is unreachable). */
   maxBacklog?: number;
-  /** Told each time the ledger changes (an export answered, observations dropped). */
+  /** Told each time the ledger changes (observations handed over or dropped, an export answered). */
   onProgress?: (ledger: ExportLedger) => void;
 }
 
@@ -123,8 +123,8 @@ export class LangfuseExporter implements Exporter {
     if (this.waiting.length > max) {
       // The oldest go: the latest turn is the one a reader of the trace is most likely to want.
       countLoss(this.account, "queue-full", this.waiting.splice(0, this.waiting.length - max).length);
-      this.progress();
     }
+    this.progress();
     this.pump();
   }
 

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort, OtlpReceiver, type ReceiverMode } from "./otlpReceiver";
 import { runDirect, runWrapper, STANDIN } from "./wrapperRun";
@@ -76,6 +77,41 @@ describe("with Langfuse failing, the CLI is unharmed and the loss is said once",
     expect(ours).toEqual([
       "claude-langfuse: langfuse: LANGFUSE_HOST carries a user name or password; they are not used (Langfuse takes LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY) and were removed.",
       expect.stringMatching(new RegExp(`^claude-langfuse: langfuse: 5 of 5 spans not sent to http://127\\.0\\.0\\.1:${port} \\(deadline 500 ms after the CLI exited\\): 5 `)),
+    ]);
+  });
+
+  it("told to stop while it waits for Langfuse (the SDK's SIGTERM after its grace period), stops waiting and still says what is lost", async () => {
+    const env = { ...KEYS, LANGFUSE_BASE_URL: await langfuse("hang"), LANGFUSE_FLUSH_TIMEOUT_MS: "60000", STANDIN_REPORT_EXIT: "1" };
+    const started = Date.now();
+    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN], {
+      env,
+      whenStdoutHas: '"type":"result"',
+      // The stand-in exits right after its result; a second signal covers a CLI slow to exit
+      // on a busy machine (the first then went to the CLI).
+      onReady: (pid) => {
+        for (const delay of [1_000, 3_000]) setTimeout(() => { try { process.kill(pid, "SIGTERM"); } catch { /* gone */ } }, delay);
+      },
+      timeoutMs: 30_000,
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const ours = wrapped.stderr.split("\n").filter((l) => l.startsWith("claude-langfuse:"));
+    expect(ours).toEqual([expect.stringMatching(/^claude-langfuse: langfuse: 5 of 5 spans not sent to http:\/\/127\.0\.0\.1:\d+ \(deadline 60,000 ms after the CLI exited; cut short by SIGTERM\): 5 still waiting when the deadline passed\.$/)]);
+  });
+
+  it("a tracing thread not ready by the deadline: the wrapper still exits on time and says how much output went untraced", async () => {
+    const stall = path.resolve(__dirname, "fixtures/stall-worker-threads.cjs");
+    const url = await langfuse({ status: 200 });
+    const env = { ...KEYS, LANGFUSE_BASE_URL: url, LANGFUSE_FLUSH_TIMEOUT_MS: "500", STANDIN_REPORT_EXIT: "1", NODE_OPTIONS: `--require ${stall}`, STALL_WORKER_MS: "4000" };
+    const direct = await runDirect(env);
+    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN], { env });
+    expect(wrapped.code).toBe(0);
+    expect(wrapped.stdout.equals(direct.stdout)).toBe(true);
+    expect(wrapped.exitDelayMs!).toBeLessThan(500 + 2_000);
+    const lines = direct.stdout.toString("utf8").split("\n").length - 1;
+    const ours = wrapped.stderr.split("\n").filter((l) => l.startsWith("claude-langfuse:"));
+    expect(ours).toEqual([
+      `claude-langfuse: langfuse: the tracing thread was not ready by the deadline (500 ms after the CLI exited): ${lines} lines (${direct.stdout.length.toLocaleString("en")} bytes) ` +
+        `of the CLI's output were never traced, so nothing of this session was sent to ${url}.`,
     ]);
   });
 

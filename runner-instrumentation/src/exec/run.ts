@@ -64,8 +64,11 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
 
     const stopForwarding = forwardSignals(child, (signal) => {
       if (STOPPING_SIGNALS.has(signal)) stopSignal ??= signal;
-      // Told to stop again while flushing: the CLI is gone, so stop waiting for Langfuse.
-      if (outcome && finishing && STOPPING_SIGNALS.has(signal)) exitLike(outcome);
+      // Told to stop while flushing: the CLI is gone, so stop waiting for Langfuse, saying what is lost.
+      if (outcome && finishing && STOPPING_SIGNALS.has(signal)) {
+        link?.abandon(signal);
+        exitLike(outcome);
+      }
     });
 
     let link: TracerLink | undefined;

@@ -26,6 +26,8 @@ export interface TracerLink {
    * then says once, on stderr, what was not sent and why.
    */
   end(reason: string | undefined, deadlineMs: number): Promise<void>;
+  /** The wrapper was told to stop while waiting for the export: says what was not sent, now. */
+  abandon(signal: NodeJS.Signals): void;
   /** When the thread was started, ready, asked to end and done (performance.now(), ms); for benchmarks. */
   timings(): TracerTimings;
 }
@@ -137,6 +139,11 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
         if (report) faults.report("unsent", report);
       });
     },
+    abandon(signal) {
+      alive = false;
+      const report = lossReport(`; cut short by ${signal}`);
+      if (report) faults.report("unsent", report);
+    },
     timings: () => ({ ...timings }),
   };
 
@@ -144,9 +151,9 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
    * What was not sent, said once by this thread whatever state the tracing thread is in: not
    * ready by the deadline, stopped, late with its last account, or done.
    */
-  function lossReport(): string | undefined {
+  function lossReport(cutShort = ""): string | undefined {
     const url = displayUrl(config.baseUrl);
-    const deadline = `${config.flushTimeoutMs.toLocaleString("en")} ms after the CLI exited`;
+    const deadline = `${config.flushTimeoutMs.toLocaleString("en")} ms after the CLI exited${cutShort}`;
     if (timings.readyAt === undefined && !finished && handed.lines + handed.bytes > 0) {
       return (
         `langfuse: the tracing thread was not ready by the deadline (${deadline}): ` +
@@ -158,6 +165,6 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
     const account: ExportLedger = { ...ledger, lost: { ...ledger.lost } };
     // A thread that stopped took what it still held with it.
     if (stoppedEarly && !finished) countLoss(account, "thread-stopped", waiting(account));
-    return unsentReport(account, { url, deadlineMs: config.flushTimeoutMs, deadlineFrom: "after the CLI exited", maxQueued: config.maxQueued });
+    return unsentReport(account, { url, deadlineMs: config.flushTimeoutMs, deadlineFrom: `after the CLI exited${cutShort}`, maxQueued: config.maxQueued });
   }
 }

@@ -38,6 +38,9 @@ export function isTracerWorker(): boolean {
   return (workerData as Partial<TracerWorkerData> | undefined)?.claudeLangfuseRole === "tracer";
 }
 
+/** How often, at most, the main thread is told what became of the spans. */
+const LEDGER_EVERY_MS = 100;
+
 /** Share of the flush deadline that parsing the CLI's last output may take. */
 const FINAL_PARSE_SHARE = 0.5;
 
@@ -60,7 +63,16 @@ export function runTracerWorker(): void {
     onSkipped: (reason) => fault(`skip-${reason}`, reason === "backlog" ? "the tracer fell behind the CLI's output; some lines were passed through untraced." : "a line longer than the tracer keeps was passed through untraced."),
   });
   const stdinTap = new LineTap({ onLine: (line, at) => stream.stdinLine(line, at), onConsumed: consumed, maxLineBytes: 8 * 1024 * 1024 });
-  const started = startTracer(config, fault, (ledger) => post({ type: "ledger", ledger }));
+  // The main thread hears of the ledger at most every LEDGER_EVERY_MS, and at once at the end.
+  let ledgerTimer: NodeJS.Timeout | undefined;
+  const postLedger = () => {
+    ledgerTimer = undefined;
+    const ledger = started?.ledger();
+    if (ledger) post({ type: "ledger", ledger });
+  };
+  const started = startTracer(config, fault, () => {
+    ledgerTimer ??= setTimeout(postLedger, LEDGER_EVERY_MS).unref();
+  });
   const tracer = started?.tracer;
   stream.attach(tracer);
   post({ type: "ready" });
@@ -99,6 +111,8 @@ export function runTracerWorker(): void {
     stdinTap.finish(left() * FINAL_PARSE_SHARE * 0.2);
     stdoutTap.finish(left() * FINAL_PARSE_SHARE);
     tracer?.end(reason);
+    clearTimeout(ledgerTimer);
+    postLedger();
     const { malformed, unknown, messages } = stream.counts;
     // A stream with no message at all was not stream-json (a version check, a usage error).
     if (malformed > 0 && messages > 0) fault("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
