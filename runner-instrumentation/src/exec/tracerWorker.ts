@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { TracingConfig } from "../config";
 import type { ExportLedger } from "../exportLedger";
@@ -75,10 +73,11 @@ export function runTracerWorker(): void {
   });
   const tracer = started?.tracer;
   stream.attach(tracer);
+  // The thread keeps the process's priority. Lowered (nice 10, as it once was), it starved on a
+  // busy machine: with two busy loops on both cores and a 1 s deadline, it missed the deadline in
+  // 2 of 6 runs and dropped lines it had no time to parse, where at the CLI's priority all 6
+  // were done in time; the added latency per line showed no gain from it.
   post({ type: "ready" });
-  // Loaded at the CLI's own priority (a thread not ready by the deadline would lose the whole
-  // session), then lowered for the steady work of parsing and exporting.
-  yieldToTheCli();
 
   port.on("message", (m: ToTracer) => {
     switch (m.type) {
@@ -118,23 +117,6 @@ export function runTracerWorker(): void {
     if (malformed > 0 && messages > 0) fault("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
     await tracer?.shutdown(left());
     post({ type: "done", ledger: started?.ledger() });
-  }
-}
-
-/** How much lower than the forwarding thread the tracing thread runs (a nice value). */
-const TRACER_NICENESS = 10;
-
-/**
- * On a busy machine the tracer's bursts (serializing an export) would otherwise take the CPU the
- * forwarding thread and the CLI need at that moment. Linux gives each thread its own nice value;
- * this thread finds its id through /proc and lowers only itself. Elsewhere it does nothing.
- */
-function yieldToTheCli(): void {
-  try {
-    const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.min(19, os.getPriority(tid) + TRACER_NICENESS));
-  } catch {
-    // not Linux, or not allowed: the thread keeps its priority
   }
 }
 
