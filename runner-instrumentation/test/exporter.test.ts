@@ -165,6 +165,22 @@ describe("when Langfuse is unreachable or stalls", () => {
     await exporter.shutdown(500);
   });
 
+  it("counts a request Langfuse never answers within the request's own timeout as timed out", async () => {
+    const stalled = new OtlpReceiver("hang");
+    const url = await stalled.start();
+    try {
+      const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 1 });
+      exporter.emit([event]);
+      await exporter.shutdown(20_000);
+      expect(exporter.ledger()).toEqual({ handed: 1, sent: 0, lost: { "timed-out": 1 } });
+      expect(unsentReport(exporter.ledger(), { url: displayUrl(url), deadlineMs: 20_000 })).toBe(
+        `langfuse: 1 of 1 span not sent to ${url} (deadline 20,000 ms): 1 failed: Langfuse did not answer in time.`,
+      );
+    } finally {
+      await stalled.stop();
+    }
+  }, 30_000);
+
   it.each([
     [401, "failed: Langfuse answered HTTP 401"],
     [500, "failed: Langfuse answered HTTP 500"],
