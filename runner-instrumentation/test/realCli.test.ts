@@ -21,7 +21,7 @@ import {
   sumFigures,
   type Accounting,
 } from "./realCli";
-import { BIN, runWrapper, type RunOptions, type WrapperRun } from "./wrapperRun";
+import { BUNDLE, runWrapper, type RunOptions, type WrapperRun } from "./wrapperRun";
 
 /**
  * The real Claude Code CLI from node_modules, run through the wrapper against the Messages API
@@ -293,7 +293,7 @@ describe.skipIf(!REAL_CLI.path)(REAL_CLI.path ? `the real Claude Code CLI (${pat
     for await (const m of query({
       prompt: "What files are here?",
       options: {
-        pathToClaudeCodeExecutable: BIN,
+        pathToClaudeCodeExecutable: BUNDLE,
         cwd: dirs.workspace,
         model: MODEL,
         allowedTools: ["Bash", "Read"],
