@@ -43,8 +43,8 @@ export interface LangfuseExporterSettings {
   flushIntervalSeconds?: number;
   /** Observations that may wait here for Langfuse (memory stays bounded when it is unreachable). */
   maxBacklog?: number;
-  /** Told each time the ledger changes (observations handed over or dropped, an export answered). */
-  onProgress?: (ledger: ExportLedger) => void;
+  /** Told each time the ledger changes (observations handed over or dropped, an export answered); `ledger()` has it. */
+  onProgress?: () => void;
 }
 
 /**
@@ -130,7 +130,7 @@ export class LangfuseExporter implements Exporter {
 
   private progress(): void {
     try {
-      this.settings.onProgress?.(this.ledger());
+      this.settings.onProgress?.();
     } catch {
       // A failing listener must not turn into a failing host.
     }

@@ -1,6 +1,5 @@
 import type { TracingConfig } from "./config";
 import type { ObservationEvent } from "./events";
-import type { ExportLedger } from "./exportLedger";
 import { LangfuseExporter, type Exporter } from "./exporter";
 import { internalErrorText } from "./faultReporter";
 import type { IdSource } from "./ids";
@@ -34,7 +33,7 @@ export function mapperOptionsFrom(config: TracingConfig): Omit<MapperOptions, "t
 }
 
 /** The Langfuse exporter for an enabled config; undefined when tracing is off. */
-export function langfuseExporterFor(config: TracingConfig, warn: (message: string) => void, onProgress?: (ledger: ExportLedger) => void): Exporter | undefined {
+export function langfuseExporterFor(config: TracingConfig, warn: (message: string) => void, onProgress?: () => void): Exporter | undefined {
   if (!config.enabled || !config.publicKey || !config.secretKey || !config.baseUrl) return undefined;
   try {
     return new LangfuseExporter({

@@ -127,7 +127,7 @@ export function runTracerWorker(): void {
 function startTracer(
   config: TracingConfig,
   fault: (kind: string, message: string) => void,
-  onProgress: (ledger: ExportLedger) => void,
+  onProgress: () => void,
 ): { tracer: Tracer; ledger: () => ExportLedger | undefined } | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
