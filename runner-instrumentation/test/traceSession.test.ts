@@ -116,4 +116,17 @@ describe("traceSession with the real exporter", () => {
     ]);
     expect(new Set(spans.map((s) => s.attributes["user.id"]))).toEqual(new Set(["alice"]));
   });
+
+  it("says once, at the end of the stream, what Langfuse did not take, with the deadline and the reason", async () => {
+    const refusing = new OtlpReceiver({ status: 401 });
+    const url = await refusing.start();
+    try {
+      const warnings: string[] = [];
+      const config = readConfig({ ...KEYS, LANGFUSE_BASE_URL: url });
+      for await (const _ of traceSession(stream(session(), []), { config, flushDeadlineMs: 10_000, warn: (w) => warnings.push(w) })) void _;
+      expect(warnings).toEqual([`langfuse: 4 of 4 spans not sent to ${url} (deadline 10,000 ms after the stream ended): 4 failed: Langfuse answered HTTP 401.`]);
+    } finally {
+      await refusing.stop();
+    }
+  });
 });
