@@ -1,11 +1,11 @@
 import { Console } from "node:console";
-import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../config";
 import { parseCommandLine, UsageError } from "./commandLine";
 import { internalSecretOrigins, internalSecretsLine, releaseRows, unsetCredentialCommands } from "./planSummary";
 import { type PlanResult, writePlan } from "./planWriter";
-import { listStacks, REPO_ROOT, stackFilePath } from "./stackConfig";
+import { rootProblem, stackProblem, stacksIn } from "./projectArguments";
+import { REPO_ROOT } from "./stackConfig";
 import { displayPath, StackFileError } from "./stackFile";
 
 export interface PlanIo {
@@ -18,9 +18,6 @@ const OPTIONS = {
   root: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** Pulumi's stack names; anything else could not be a `Pulumi.<name>.yaml` beside Pulumi.yaml. */
-const STACK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export function planUsage(stacks: string[]): string {
   return [
@@ -59,15 +56,11 @@ export async function runPlan(argv: string[], io: PlanIo = process): Promise<num
   }
 
   const root = path.resolve(options.root ?? REPO_ROOT);
-  if (!existsSync(root)) return badUsage(`--root ${displayPath(root)} does not exist`);
-  if (!statSync(root).isDirectory()) return badUsage(`--root ${displayPath(root)} is not a directory`);
-  if (!existsSync(path.join(root, "Pulumi.yaml"))) return badUsage(`--root ${displayPath(root)} holds no Pulumi.yaml`);
-  const stack = options.stack;
-  if (stack === undefined) return badUsage("--stack is required", root);
-  if (!STACK_NAME.test(stack)) return badUsage(`--stack "${stack}" is not a stack name (letters, digits, "_", "-" and ".")`, root);
-  if (!existsSync(stackFilePath(stack, root))) {
-    return badUsage(`stack "${stack}" has no stack file ${displayPath(stackFilePath(stack, root))}`, root);
-  }
+  const rootIssue = rootProblem(root);
+  if (rootIssue) return badUsage(rootIssue);
+  const stackIssue = stackProblem("--stack", options.stack, root);
+  if (stackIssue) return badUsage(stackIssue, root);
+  const stack = options.stack!;
 
   let plan: PlanResult;
   try {
@@ -108,12 +101,4 @@ export async function runPlan(argv: string[], io: PlanIo = process): Promise<num
   for (const v of violations) out.error(`violation [${v.policy}] ${v.resource}: ${v.message}`);
   out.log(`${violations.length} violation(s)`);
   return violations.length === 0 ? 0 : 1;
-}
-
-function stacksIn(root: string): string[] {
-  try {
-    return listStacks(root);
-  } catch {
-    return [];
-  }
 }
