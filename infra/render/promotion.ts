@@ -130,7 +130,11 @@ export function promotedText(target: StackFile, changes: Change[]): string {
   const pins = readPins(target);
   const config = configMap(target);
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  // Edits at one offset (several pins inserted beside the same one) apply last-made first, so
+  // that they end up in the order they were made.
   const edits: { at: number; end: number; insert: string }[] = [];
+  /** The key last inserted after a pin: the next one inserted after it goes after that. */
+  const insertedAfter = new Map<string, string>();
   // The config as it must read afterwards, keys in order.
   let expected: [string, unknown][] = Object.entries(target.value.config ?? {});
 
@@ -149,20 +153,22 @@ export function promotedText(target: StackFile, changes: Change[]): string {
     const lineStart = text.lastIndexOf("\n", keyStart - 1) + 1;
     const indent = text.slice(lineStart, keyStart);
     const line = `${indent}${scalarSource(keyText)}: ${scalarSource(change.to)}`;
-    const index = expected.findIndex(([k]) => k === anchor.pin.key);
     if (anchor.after) {
+      const previous = insertedAfter.get(anchor.pin.key) ?? anchor.pin.key;
+      insertedAfter.set(anchor.pin.key, keyText);
       const lineEnd = text.indexOf("\n", anchor.pin.pair.value!.range![1]);
       if (lineEnd === -1) edits.push({ at: text.length, end: text.length, insert: `${eol}${line}` });
       else edits.push({ at: lineEnd + 1, end: lineEnd + 1, insert: `${line}${eol}` });
-      expected.splice(index + 1, 0, [keyText, change.to]);
+      expected.splice(expected.findIndex(([k]) => k === previous) + 1, 0, [keyText, change.to]);
     } else {
       edits.push({ at: lineStart, end: lineStart, insert: `${line}${eol}` });
-      expected.splice(index, 0, [keyText, change.to]);
+      expected.splice(expected.findIndex(([k]) => k === anchor.pin.key), 0, [keyText, change.to]);
     }
   }
 
   let result = text;
-  for (const edit of [...edits].sort((a, b) => b.at - a.at)) result = result.slice(0, edit.at) + edit.insert + result.slice(edit.end);
+  const order = edits.map((edit, made) => ({ ...edit, made })).sort((a, b) => b.at - a.at || b.made - a.made);
+  for (const edit of order) result = result.slice(0, edit.at) + edit.insert + result.slice(edit.end);
 
   const reread = parseDocument(result, { uniqueKeys: true });
   const readBack = reread.errors.length === 0 ? (reread.toJS() as Record<string, unknown>) : undefined;
