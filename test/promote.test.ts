@@ -111,6 +111,14 @@ describe("promotable settings", () => {
 });
 
 describe("the promotion of a stack file, in place", () => {
+  /** A source that pins every version, Langfuse newer than the targets'. */
+  const SOURCE = `config:
+  ambient-langfuse:chartVersion: 2.0.0
+  ambient-langfuse:langfuseVersion: 4.17.0
+  ambient-langfuse:certManagerVersion: v1.20.2
+  ambient-langfuse:clickhouseOperatorVersion: 0.0.5
+`;
+
   it("replaces only the characters of each changed value, keeping its quotes and the comment on its line", () => {
     const target = stackFile(`# The target.
 config:
@@ -122,12 +130,7 @@ config:
   ambient-langfuse:clickhouseOperatorVersion: 0.0.4
   ambient-langfuse:projects: [team-a, {namespace: team-b, displayName: "Team B"}]
 `);
-    const source = stackFile(`config:
-  ambient-langfuse:chartVersion: 2.0.0
-  ambient-langfuse:langfuseVersion: 4.17.0
-  ambient-langfuse:certManagerVersion: v1.20.2
-  ambient-langfuse:clickhouseOperatorVersion: 0.0.5
-`);
+    const source = stackFile(SOURCE);
     const { changes, unchanged } = planPromotion(source, "dev", target);
     expect(changes).toEqual([
       { setting: "langfuseVersion", from: "4.16.0", to: "4.17.0" },
@@ -149,9 +152,7 @@ config:
 
   it("gives a pin the target lacks its own line beside the pins it has, keyed and indented like them, with its line endings", () => {
     const target = stackFile("config:\r\n    chartVersion: 2.0.0\r\n    # operators\r\n    clickhouseOperatorVersion: 0.0.4\r\n    hostname: langfuse.example.com\r\n");
-    const source = stackFile(
-      "config:\n  ambient-langfuse:chartVersion: 2.0.0\n  ambient-langfuse:langfuseVersion: 4.17.0\n  ambient-langfuse:certManagerVersion: v1.20.2\n  ambient-langfuse:clickhouseOperatorVersion: 0.0.5\n",
-    );
+    const source = stackFile(SOURCE);
     const { changes } = planPromotion(source, "dev", target);
     expect(changes).toEqual([
       { setting: "langfuseVersion", from: undefined, to: "4.17.0" },
@@ -165,9 +166,7 @@ config:
 
   it("puts a lacking pin before the first pin when none comes before it, and fills a pin written empty", () => {
     const target = stackFile("config:\n  ambient-langfuse:langfuseVersion:\n  ambient-langfuse:certManagerVersion: v1.20.2\n  ambient-langfuse:clickhouseOperatorVersion: 0.0.5");
-    const source = stackFile(
-      "config:\n  ambient-langfuse:chartVersion: 2.0.0\n  ambient-langfuse:langfuseVersion: 4.17.0\n  ambient-langfuse:certManagerVersion: v1.20.2\n  ambient-langfuse:clickhouseOperatorVersion: 0.0.5\n",
-    );
+    const source = stackFile(SOURCE);
     const { changes } = planPromotion(source, "dev", target);
     expect(promotedText(target, changes)).toBe(
       "config:\n  ambient-langfuse:chartVersion: 2.0.0\n  ambient-langfuse:langfuseVersion: 4.17.0\n  ambient-langfuse:certManagerVersion: v1.20.2\n  ambient-langfuse:clickhouseOperatorVersion: 0.0.5",

@@ -1,11 +1,8 @@
 import { Console } from "node:console";
-import * as path from "node:path";
 import { ConfigError } from "../config";
-import { parseCommandLine, UsageError } from "./commandLine";
 import { internalSecretOrigins, internalSecretsLine, releaseRows, unsetCredentialCommands } from "./planSummary";
 import { type PlanResult, writePlan } from "./planWriter";
-import { rootProblem, stackProblem, stacksIn } from "./projectArguments";
-import { REPO_ROOT } from "./stackConfig";
+import { readProjectCommandLine, stackProblem } from "./projectArguments";
 import { displayPath, StackFileError } from "./stackFile";
 
 export interface PlanIo {
@@ -38,28 +35,11 @@ export function planUsage(stacks: string[]): string {
  */
 export async function runPlan(argv: string[], io: PlanIo = process): Promise<number> {
   const out = new Console({ stdout: io.stdout, stderr: io.stderr });
-  const badUsage = (problem: string, root?: string): number => {
-    out.error(`npm run plan: ${problem}\n\n${planUsage(root === undefined ? [] : stacksIn(root))}`);
-    return 2;
-  };
-
-  let options;
-  try {
-    options = parseCommandLine(argv, OPTIONS);
-  } catch (e) {
-    if (e instanceof UsageError) return badUsage(e.message, REPO_ROOT);
-    throw e;
-  }
-  if (options.help) {
-    out.log(planUsage(stacksIn(path.resolve(options.root ?? REPO_ROOT))));
-    return 0;
-  }
-
-  const root = path.resolve(options.root ?? REPO_ROOT);
-  const rootIssue = rootProblem(root);
-  if (rootIssue) return badUsage(rootIssue);
+  const line = readProjectCommandLine("plan", argv, OPTIONS, planUsage, out);
+  if ("exit" in line) return line.exit;
+  const { options, root, badUsage } = line;
   const stackIssue = stackProblem("--stack", options.stack, root);
-  if (stackIssue) return badUsage(stackIssue, root);
+  if (stackIssue) return badUsage(stackIssue);
   const stack = options.stack!;
 
   let plan: PlanResult;

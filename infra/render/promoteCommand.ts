@@ -3,14 +3,13 @@ import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs
 import * as path from "node:path";
 import { ConfigError, PROJECT } from "../config";
 import { PROMOTABLE_SETTINGS } from "../promotableSettings";
-import { parseCommandLine, UsageError } from "./commandLine";
+import { uncommittedProblem } from "./committedFile";
 import { type CheckedPlan, checkPlan } from "./planCheck";
 import type { PlanIo } from "./planCommand";
 import { planDir } from "./planWriter";
-import { rootProblem, stackProblem, stacksIn } from "./projectArguments";
+import { readProjectCommandLine, stackProblem } from "./projectArguments";
 import { type Change, checkChartLine, planPromotion, promotedText, PromotionRefused } from "./promotion";
-import { uncommittedProblem } from "./committedFile";
-import { loadStackConfig, REPO_ROOT, stackFilePath } from "./stackConfig";
+import { loadStackConfig, stackFilePath } from "./stackConfig";
 import { displayPath, readStackFile, StackFileError } from "./stackFile";
 
 const OPTIONS = {
@@ -44,29 +43,13 @@ export function promoteUsage(stacks: string[]): string {
  */
 export async function runPromote(argv: string[], io: PlanIo = process): Promise<number> {
   const out = new Console({ stdout: io.stdout, stderr: io.stderr });
-  const badUsage = (problem: string, root?: string): number => {
-    out.error(`npm run promote: ${problem}\n\n${promoteUsage(root === undefined ? [] : stacksIn(root))}`);
-    return 2;
-  };
-
-  let options;
-  try {
-    options = parseCommandLine(argv, OPTIONS);
-  } catch (e) {
-    if (e instanceof UsageError) return badUsage(e.message, REPO_ROOT);
-    throw e;
-  }
-  const root = path.resolve(options.root ?? REPO_ROOT);
-  if (options.help) {
-    out.log(promoteUsage(stacksIn(root)));
-    return 0;
-  }
-  const rootIssue = rootProblem(root);
-  if (rootIssue) return badUsage(rootIssue);
+  const line = readProjectCommandLine("promote", argv, OPTIONS, promoteUsage, out);
+  if ("exit" in line) return line.exit;
+  const { options, root, badUsage } = line;
   const stackIssue = stackProblem("--from", options.from, root) ?? stackProblem("--to", options.to, root);
-  if (stackIssue) return badUsage(stackIssue, root);
+  if (stackIssue) return badUsage(stackIssue);
   const [from, to] = [options.from!, options.to!];
-  if (from === to) return badUsage(`--from and --to are both "${from}": a promotion moves versions from one stack to another`, root);
+  if (from === to) return badUsage(`--from and --to are both "${from}": a promotion moves versions from one stack to another`);
   const dryRun = options["dry-run"] === true;
 
   const label = `promotion from "${from}" to "${to}"`;
