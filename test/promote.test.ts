@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { SETTING_NAMES } from "../infra/config";
 import { PROMOTABLE_SETTINGS } from "../infra/promotableSettings";
+import { checkPlan } from "../infra/render/planCheck";
 import { runPromote } from "../infra/render/promoteCommand";
 import { checkChartLine, planPromotion, promotedText, PromotionRefused, readPins } from "../infra/render/promotion";
 import { REPO_ROOT } from "../infra/render/stackConfig";
@@ -316,6 +317,22 @@ describe("npm run promote -- --from dev --to rosa", () => {
   });
 });
 
+describe("the target's plan with the promoted versions", () => {
+  it("is the target's own settings with the promoted versions on top, rendered in memory", async () => {
+    const root = repository({ rosa: rosaWith() });
+    const before = snapshot(root);
+    const { rendering, violations } = await checkPlan("rosa", root, { "ambient-langfuse:langfuseVersion": NEW_LANGFUSE, "ambient-langfuse:chartVersion": "2.0.0" });
+    expect(violations).toEqual([]);
+    const langfuse = rendering.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "langfuse")!;
+    expect([langfuse.inputs.version, langfuse.inputs.values.langfuse.image]).toEqual(["2.0.0", { tag: NEW_LANGFUSE }]);
+    // Still rosa: its Route, its managed PostgreSQL, its protection.
+    expect(rendering.resources.some((r) => r.type === "kubernetes:route.openshift.io/v1:Route")).toBe(true);
+    expect(langfuse.inputs.values.postgresql.deploy).toBe(false);
+    expect(rendering.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && r.inputs.metadata.name === "langfuse")!.options.protect).toBe(true);
+    expect(snapshot(root), "nothing written, no plan/").toEqual(before);
+  });
+});
+
 describe("npm run promote refuses", () => {
   /** A promotion from dev (with a new Langfuse) to rosa that must be refused: nothing may change. */
   async function refused(dev: string, rosa: string, prepare: (root: string) => void = () => {}, ...options: string[]) {
@@ -331,28 +348,38 @@ describe("npm run promote refuses", () => {
   }
   const newDev = devWith(withSetting(DEV, "langfuseVersion", NEW_LANGFUSE));
 
+  /** What production-ready says of a production stack whose protect is off. */
+  const UNPROTECTED = [
+    'violation [production-ready] kubernetes:core/v1:Namespace::langfuse: production stack: namespace "langfuse" is not protected: set protect to true (deleting it deletes every volume and Secret in it)',
+    'violation [production-ready] kubernetes:core/v1:Secret::internal: production stack: Secret "langfuse-internal", which Langfuse reads its own secrets from, is not protected: set protect to true (a new salt or encryption key makes every API key and stored credential unusable)',
+    'violation [production-ready] kubernetes:core/v1:Secret::bootstrap: production stack: Secret "langfuse-bootstrap", which Langfuse reads its own secrets from, is not protected: set protect to true (a new salt or encryption key makes every API key and stored credential unusable)',
+  ];
+
+  /** The refusal's first line, and each violation on a line of its own as `npm run plan` prints it. */
+  function violationsOf(stderr: string): { first: string; violations: string[] } {
+    const [first, ...violations] = stderr.trimEnd().split("\n");
+    for (const v of violations) expect(v).toMatch(/^violation \[[a-z0-9-]+\] \S+::\S+: /);
+    expect(first).toContain(` has ${violations.length} violation(s)`);
+    return { first: first!, violations };
+  }
+
   it("a source whose plan has a violation: its versions are not proven", async () => {
     // dev switched to production without protection: production-ready finds it.
-    const { stderr } = await refused(withLines(newDev, "ambient-langfuse:production: true"), rosaWith());
-    const [first, ...violations] = stderr.trimEnd().split("\n");
-    expect(first).toBe('promotion from "dev" to "rosa" refused: the plan of stack "dev" has 3 violation(s): only versions a stack plans cleanly with are promoted');
-    expect(violations).toEqual([
-      'violation [production-ready] kubernetes:core/v1:Namespace::langfuse: production stack: namespace "langfuse" is not protected: set protect to true (deleting it deletes every volume and Secret in it)',
-      'violation [production-ready] kubernetes:core/v1:Secret::internal: production stack: Secret "langfuse-internal", which Langfuse reads its own secrets from, is not protected: set protect to true (a new salt or encryption key makes every API key and stored credential unusable)',
-      'violation [production-ready] kubernetes:core/v1:Secret::bootstrap: production stack: Secret "langfuse-bootstrap", which Langfuse reads its own secrets from, is not protected: set protect to true (a new salt or encryption key makes every API key and stored credential unusable)',
-    ]);
+    const { first, violations } = violationsOf((await refused(withLines(newDev, "ambient-langfuse:production: true"), rosaWith())).stderr);
+    expect(first).toBe(
+      `promotion from "dev" to "rosa" refused: the plan of stack "dev" has ${violations.length} violation(s): only versions a stack plans cleanly with are promoted`,
+    );
+    expect(violations).toEqual(expect.arrayContaining(UNPROTECTED));
   });
 
   it("a target whose plan with the promoted versions has a violation, checked in memory", async () => {
     const { stderr, file } = await refused(newDev, rosaWith(withSetting(ROSA, "protect", "false")));
-    const [first, ...violations] = stderr.trimEnd().split("\n");
+    const { first, violations } = violationsOf(stderr);
     expect(first).toBe(
-      `promotion from "dev" to "rosa" refused: the plan of stack "rosa" with the promoted versions (langfuseVersion ${NEW_LANGFUSE}) has 3 violation(s); ${file} is unchanged`,
+      `promotion from "dev" to "rosa" refused: the plan of stack "rosa" with the promoted versions (langfuseVersion ${NEW_LANGFUSE}) ` +
+        `has ${violations.length} violation(s); ${file} is unchanged`,
     );
-    expect(violations[0]).toBe(
-      'violation [production-ready] kubernetes:core/v1:Namespace::langfuse: production stack: namespace "langfuse" is not protected: set protect to true (deleting it deletes every volume and Secret in it)',
-    );
-    expect(violations).toHaveLength(3);
+    expect(violations).toEqual(expect.arrayContaining(UNPROTECTED));
   });
 
   it.each([
