@@ -38,8 +38,9 @@ export function promoteUsage(stacks: string[]): string {
 /**
  * `npm run promote`: the whole command, its output written to `io`; resolves to the exit code.
  * Checks run cheapest first (files, pins, chart line, git, then both plans), and the target file
- * is written only after all of them pass. No message quotes a value of a stack file other than
- * the promoted versions; the plans' own messages come from the redacted rendering.
+ * is written only after all of them pass. Its own lines quote no value of a stack file but the
+ * versions; invalid settings and violations are worded as `npm run plan` words them (the settings'
+ * messages never echo a secret, the violations come from the redacted rendering).
  */
 export async function runPromote(argv: string[], io: PlanIo = process): Promise<number> {
   const out = new Console({ stdout: io.stdout, stderr: io.stderr });
@@ -123,7 +124,7 @@ export async function runPromote(argv: string[], io: PlanIo = process): Promise<
 }
 
 /** `setting: old -> new`, one per change. */
-export function changeLines(changes: Change[]): string[] {
+function changeLines(changes: Change[]): string[] {
   return changes.map((c) => `${c.setting}: ${c.from ?? "(not set)"} -> ${c.to}`);
 }
 
