@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isDns1123Label, isExactVersion } from "./kubernetesNames";
+import { isDns1123Label, isDns1123Subdomain, isExactVersion, isHostname } from "./kubernetesNames";
 import { CHART_LINES, DEFAULT_LANGFUSE_VERSION, chartLine, langfuseVersionProblem } from "./langfuse/chartLine";
 import { holdsSecretSettings, secretSettingNames } from "./secretSettings";
+import { type ExternalStores, parseStoreSettings, STORE_SETTING_NAMES, type UnsetCredentials } from "./storeSettings";
 
 /** The Pulumi project name: every setting lives under `ambient-langfuse:`. */
 export const PROJECT = "ambient-langfuse";
@@ -79,6 +80,22 @@ export interface Settings {
   /** Protect the namespace and the internal secrets against deletion. */
   protect: boolean;
   /**
+   * Run as production: two or more web and worker replicas with disruption budgets, web spread
+   * over zones, and ClickHouse replicated three times (sizing.ts). Separate from `protect`,
+   * which is deletion protection only (a policy wants both on a production stack).
+   */
+  production: boolean;
+  /** StorageClass of every volume the chart's stores claim; undefined: the cluster's default. */
+  storageClassName: string | undefined;
+  /** Managed stores replacing the chart's bundled ones, each on its own (storeSettings.ts). */
+  externalStores: ExternalStores;
+  /**
+   * Managed-store credentials the stack leaves unset, stood in for by the offline plan so it can
+   * render (setting paths, such as `externalPostgres.password`). Always empty under the real
+   * engine, which stops on them instead.
+   */
+  unsetCredentials: string[];
+  /**
    * Values adopted instead of generated ones. Plain strings read from a secret setting:
    * the only consumer (InternalSecrets) wraps each one with `pulumi.secret` before use.
    */
@@ -119,6 +136,8 @@ export const DEFAULTS = {
   projectName: "ambient-code-platform",
   nextauthSecretVersion: 1,
   protect: true,
+  production: false,
+  storageClassName: "",
   createProjectNamespaces: false,
   maskMessages: true,
   operatorIntegration: "admission-policy",
@@ -130,7 +149,14 @@ export const DEFAULTS = {
 } as const;
 
 /** Every setting this program reads; anything else under `ambient-langfuse:` is a typo. */
-export const SETTING_NAMES = [...Object.keys(DEFAULTS), "adminEmail", "langfuseVersion", "existingSecrets", "projects"] as const;
+export const SETTING_NAMES = [
+  ...Object.keys(DEFAULTS),
+  "adminEmail",
+  "langfuseVersion",
+  "existingSecrets",
+  "projects",
+  ...STORE_SETTING_NAMES,
+] as const;
 
 /** Raised when stack config is invalid; the message lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -144,8 +170,10 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 
-export function isHostname(value: string): boolean {
-  return value.length <= 253 && value.split(".").every(isDns1123Label);
+/** How the caller runs the program: only the offline plan defers unset credentials. */
+export interface ParseOptions {
+  /** `refuse` (the default, and `pulumi up`'s) or `defer` (`npm run plan`): see UnsetCredentials. */
+  unsetCredentials?: UnsetCredentials;
 }
 
 /**
@@ -154,7 +182,11 @@ export function isHostname(value: string): boolean {
  * (given as `secure:` values). Pure: no Pulumi calls, so every rule is unit-tested. Secret values
  * are never echoed in a message.
  */
-export function parseSettings(raw: Record<string, string | undefined>, secret: ReadonlySet<string> = new Set()): Settings {
+export function parseSettings(
+  raw: Record<string, string | undefined>,
+  secret: ReadonlySet<string> = new Set(),
+  options: ParseOptions = {},
+): Settings {
   const problems: string[] = [];
   const key = (name: string) => `${PROJECT}:${name}`;
   raw = { ...raw };
@@ -273,8 +305,13 @@ export function parseSettings(raw: Record<string, string | undefined>, secret: R
     problems.push(`${key("nextauthSecretVersion")} is "${versionRaw}": use a positive integer (bump it by one to rotate)`);
   }
 
+  const storageClassName = str("storageClassName");
+  if (storageClassName !== undefined && !isDns1123Subdomain(storageClassName)) {
+    problems.push(`${key("storageClassName")} is "${storageClassName}": use a StorageClass name such as "gp3-csi"`);
+  }
+
   const bool = (
-    name: "protect" | "createProjectNamespaces" | "maskMessages" | "installCertManager" | "installClickhouseOperator",
+    name: "protect" | "production" | "createProjectNamespaces" | "maskMessages" | "installCertManager" | "installClickhouseOperator",
   ): boolean => {
     const v = str(name);
     if (v !== undefined && v !== "true" && v !== "false") {
@@ -298,10 +335,18 @@ export function parseSettings(raw: Record<string, string | undefined>, secret: R
   };
 
   const protect = bool("protect");
+  const production = bool("production");
   const v4WriteMode = oneOf("v4WriteMode", V4_WRITE_MODES);
   const installCertManager = bool("installCertManager");
   const installClickhouseOperator = bool("installClickhouseOperator");
   const existingSecrets = parseExistingSecrets(raw.existingSecrets, problems);
+  const { stores: externalStores, unset: unsetCredentials } = parseStoreSettings(
+    raw,
+    secret,
+    existingSecrets,
+    options.unsetCredentials ?? "refuse",
+    problems,
+  );
   const projects = parseProjects(raw.projects, namespace, problems);
   const createProjectNamespaces = bool("createProjectNamespaces");
   const maskMessages = bool("maskMessages");
@@ -340,6 +385,10 @@ export function parseSettings(raw: Record<string, string | undefined>, secret: R
     projectName,
     nextauthSecretVersion,
     protect,
+    production,
+    storageClassName,
+    externalStores,
+    unsetCredentials,
     existingSecrets,
     projects,
     createProjectNamespaces,
@@ -467,11 +516,12 @@ const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret(fullKey
 
 /**
  * Reads this stack's settings from Pulumi config and validates them. The only place that
- * reads config. `existingSecrets` is read raw (not through `getSecretObject`) because it
- * must be validated before any resource is registered; its values leave here only to be
- * wrapped as secrets, as does a secret adminEmail.
+ * reads config. `existingSecrets` and the managed stores' credentials are read raw (not through
+ * `getSecretObject`) because they must be validated before any resource is registered; their
+ * values leave here only to be wrapped as secrets, as does a secret adminEmail. The entry point
+ * (`pulumi up`) passes no options; the offline plan says so itself by deferring unset credentials.
  */
-export function readSettings(): Settings {
+export function readSettings(options: ParseOptions = {}): Settings {
   const raw: Record<string, string | undefined> = {};
   const secret = new Set<string>();
   const prefix = `${PROJECT}:`;
@@ -480,5 +530,5 @@ export function readSettings(): Settings {
     raw[fullKey.slice(prefix.length)] = value;
     if (isConfigSecret(fullKey)) secret.add(fullKey.slice(prefix.length));
   }
-  return parseSettings(raw, secret);
+  return parseSettings(raw, secret, options);
 }

@@ -14,6 +14,11 @@ export function isDns1123Subdomain(value: string): boolean {
   return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
 }
 
+/** A host name (DNS-1123 labels joined by dots), as a Route, an Ingress or a store endpoint takes it. */
+export function isHostname(value: string): boolean {
+  return value.length <= 253 && value.split(".").every(isDns1123Label);
+}
+
 /** An exact (semver) chart version: no range, no tag such as `latest`. */
 export function isExactVersion(value: string): boolean {
   return EXACT_VERSION.test(value);

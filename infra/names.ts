@@ -21,11 +21,17 @@ export const STORE_SECRET_NAMES = {
 /** Label put on every object this program creates. */
 export const MANAGED_BY_LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ambient-langfuse" };
 
-export function externalUrl(hostname: string): string {
-  return `http://${hostname}`;
+/** The URL users reach Langfuse at: the platform's scheme (platform.ts) and the configured host, no port. */
+export function externalUrl(hostname: string, scheme: "http" | "https"): string {
+  return `${scheme}://${hostname}`;
+}
+
+/** The chart's web Service in the release's namespace: what an Ingress or a Route sends users to. */
+export function webServiceName(releaseName: string = RELEASE_NAME): string {
+  return `${releaseName}-web`;
 }
 
 /** The chart's web Service, as seen from any pod in the cluster. */
 export function internalWebUrl(namespace: string, releaseName: string = RELEASE_NAME): string {
-  return `http://${releaseName}-web.${namespace}.svc.cluster.local:3000`;
+  return `http://${webServiceName(releaseName)}.${namespace}.svc.cluster.local:3000`;
 }

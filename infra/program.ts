@@ -5,15 +5,20 @@ import { BootstrapCredentials } from "./langfuse/bootstrapCredentials";
 import { chartLine } from "./langfuse/chartLine";
 import { chartValues } from "./langfuse/chartValues";
 import { InternalSecrets } from "./langfuse/internalSecrets";
+import { managedStoreCredentials } from "./langfuse/managedStoreValues";
 import { LangfuseRelease } from "./langfuse/release";
+import { routeManifest } from "./langfuse/route";
+import { sizingFor } from "./langfuse/sizing";
 import { storeSecrets } from "./langfuse/storeSecrets";
 import {
   BOOTSTRAP_SECRET_NAME,
   INTERNAL_SECRET_NAME,
   MANAGED_BY_LABELS,
+  RELEASE_NAME,
   STORE_SECRET_NAMES,
   externalUrl,
   internalWebUrl,
+  webServiceName,
 } from "./names";
 import { platformProfile } from "./platform";
 import { PrerequisiteRelease } from "./prerequisites/prerequisiteRelease";
@@ -53,25 +58,43 @@ export function langfuseStack(settings: Settings): StackOutputs {
   );
   const ns = namespace.metadata.name;
 
+  const managed = managedStoreCredentials(settings.externalStores);
   const internal = new InternalSecrets("internal", {
     namespace: ns,
     nextauthSecretVersion: settings.nextauthSecretVersion,
     existing: settings.existingSecrets,
+    managed: managed.values,
+    omitted: managed.omitted,
     protect: settings.protect,
     // settings.chartVersion is validated: its line is known.
-    storeSecrets: storeSecrets(chartLine(settings.chartVersion)!),
+    storeSecrets: storeSecrets(chartLine(settings.chartVersion)!, settings.externalStores),
   });
   const adminEmail = settings.adminEmailSecret ? pulumi.secret(settings.adminEmail) : settings.adminEmail;
-  const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns, adminEmail });
+  const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns, adminEmail, protect: settings.protect });
 
+  const profile = platformProfile(settings.platform);
   new LangfuseRelease("langfuse", {
     namespace: ns,
     chartVersion: settings.chartVersion,
-    values: chartValues(settings, platformProfile(settings.platform), {
-      internalSecretName: INTERNAL_SECRET_NAME,
-      bootstrapSecretName: BOOTSTRAP_SECRET_NAME,
-      storeSecretNames: STORE_SECRET_NAMES,
-    }),
+    platform: settings.platform,
+    production: settings.production,
+    values: chartValues(
+      settings,
+      profile,
+      { internalSecretName: INTERNAL_SECRET_NAME, bootstrapSecretName: BOOTSTRAP_SECRET_NAME, storeSecretNames: STORE_SECRET_NAMES },
+      sizingFor(settings.production),
+    ),
+    route:
+      profile.exposure === "route"
+        ? routeManifest({
+            name: RELEASE_NAME,
+            namespace: settings.namespace,
+            host: settings.hostname,
+            serviceName: webServiceName(),
+            targetPort: "http",
+            labels: MANAGED_BY_LABELS,
+          })
+        : undefined,
     dependsOn: [internal, bootstrap, ...(previousRelease ? [previousRelease] : [])],
   });
 
@@ -113,7 +136,7 @@ export function langfuseStack(settings: Settings): StackOutputs {
   }
 
   return {
-    externalUrl: externalUrl(settings.hostname),
+    externalUrl: externalUrl(settings.hostname, profile.scheme),
     internalUrl: internalWebUrl(settings.namespace),
     adminEmail,
     adminPassword: bootstrap.adminPassword,

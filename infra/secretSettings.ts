@@ -19,6 +19,12 @@ export const SECRET_SETTINGS: readonly SecretSetting[] = [
   // 64 hex characters pass every existingSecrets rule (an encryption key, alphanumeric passwords).
   { path: "existingSecrets.*", placeholder: (hex) => hex },
   { path: "adminEmail", placeholder: (hex) => `secure-${hex.slice(0, 12)}@placeholder.invalid` },
+  // Managed stores' credentials (storeSettings.ts). Hex is URL-safe, as the store passwords must be.
+  { path: "externalPostgres.password", placeholder: (hex) => hex.slice(0, 40) },
+  { path: "externalRedis.password", placeholder: (hex) => hex.slice(0, 40) },
+  // An AWS access key id is 20 upper-case characters starting AKIA; its secret 40 characters.
+  { path: "externalS3.accessKeyId", placeholder: (hex) => `AKIA${hex.slice(0, 16).toUpperCase()}` },
+  { path: "externalS3.secretAccessKey", placeholder: (hex) => hex.slice(0, 40) },
 ];
 
 /** `projects[0].publicKey` -> `projects`, `[0]`, `publicKey`. */

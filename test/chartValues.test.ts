@@ -6,11 +6,11 @@ import { parseSettings } from "../infra/config";
 import { bootstrapEnv, bootstrapIds } from "../infra/langfuse/bootstrap";
 import { chartLine, compareVersions, langfuseVersionProblem } from "../infra/langfuse/chartLine";
 import { chartValues } from "../infra/langfuse/chartValues";
-import { LAPTOP_SIZING } from "../infra/langfuse/sizing";
+import { LAPTOP_SIZING, PRODUCTION_SIZING } from "../infra/langfuse/sizing";
 import { seaweedfsS3Config, storeSecrets } from "../infra/langfuse/storeSecrets";
 import { externalUrl, internalWebUrl } from "../infra/names";
 import { platformProfile } from "../infra/platform";
-import { BITNAMI_ALLOW_LIST } from "../infra/policies/bitnamiAllowList";
+import { SUBCHART_ALLOW_LIST } from "../infra/policies/subchartAllowList";
 import { chartHasPath, leafPaths } from "../infra/policies/chartValuePathsExist";
 import { prerequisiteReleases } from "../infra/prerequisites/prerequisiteReleases";
 
@@ -115,11 +115,12 @@ describe("chart 2.x values (the default line)", () => {
     expect(chartValues(dev, platformProfile("openshift"), refs).langfuse.ingress).toBeUndefined();
   });
 
-  it("sets only paths chart 2.0.0's own values.yaml has, with no allow-list", () => {
+  it("sets only paths chart 2.0.0's own values.yaml has, and on OpenShift the one Valkey value its allow-list names", () => {
     const defaults = reference("2.0.0");
     expect(leafPaths(v4).filter((p) => !chartHasPath(defaults, p))).toEqual([]);
-    const everything = chartValues(settings({ installClickhouseOperator: "false", v4WriteMode: "dual" }), platformProfile("openshift"), refs);
-    expect(leafPaths(everything).filter((p) => !chartHasPath(defaults, p))).toEqual([]);
+    const everything = chartValues(settings({ installClickhouseOperator: "false", v4WriteMode: "dual", storageClassName: "gp3-csi" }), platformProfile("openshift"), refs, PRODUCTION_SIZING);
+    expect(leafPaths(everything).filter((p) => !chartHasPath(defaults, p))).toEqual(["redis.securityContext.runAsUser"]);
+    expect(SUBCHART_ALLOW_LIST[2].map((e) => e.prefix)).toEqual(["redis.securityContext.runAsUser"]);
   });
 });
 
@@ -179,7 +180,7 @@ describe("chart 1.5.x values (Langfuse v3, kept for running installs)", () => {
         ...(version === "1.5.9" ? ["postgresql.auth.secretKeys.adminPasswordKey"] : []),
       ].sort(),
     );
-    expect(unknown.every((p) => BITNAMI_ALLOW_LIST.some((e) => p === e.prefix || p.startsWith(`${e.prefix}.`)))).toBe(true);
+    expect(unknown.every((p) => SUBCHART_ALLOW_LIST[1].some((e) => p === e.prefix || p.startsWith(`${e.prefix}.`)))).toBe(true);
   });
 });
 
@@ -276,7 +277,8 @@ describe("headless bootstrap", () => {
 
 describe("names", () => {
   it("derives the external URL and the in-cluster web service URL", () => {
-    expect(externalUrl("langfuse.local")).toBe("http://langfuse.local");
+    expect(externalUrl("langfuse.local", "http")).toBe("http://langfuse.local");
+    expect(externalUrl("langfuse.apps.rosa.example.com", "https")).toBe("https://langfuse.apps.rosa.example.com");
     expect(internalWebUrl("observability")).toBe("http://langfuse-web.observability.svc.cluster.local:3000");
   });
 });

@@ -4,13 +4,14 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ConfigError, DEFAULTS, parseSettings } from "../infra/config";
 import { loadStackConfig } from "../infra/render/stackConfig";
+import { SECRET_SETTINGS } from "../infra/secretSettings";
 
 const ROOT = path.resolve(__dirname, "..");
 const minimal = { adminEmail: "admin@example.com" };
 
-function problemsOf(raw: Record<string, string>, secret?: ReadonlySet<string>): string[] {
+function problemsOf(raw: Record<string, string>, secret?: ReadonlySet<string>, options?: Parameters<typeof parseSettings>[2]): string[] {
   try {
-    parseSettings(raw, secret);
+    parseSettings(raw, secret, options);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return (e as ConfigError).problems;
@@ -38,6 +39,10 @@ describe("stack settings", () => {
       projectName: "ambient-code-platform",
       nextauthSecretVersion: 1,
       protect: true,
+      production: false,
+      storageClassName: undefined,
+      externalStores: {},
+      unsetCredentials: [],
       existingSecrets: {},
       projects: [],
       createProjectNamespaces: false,
@@ -102,7 +107,7 @@ describe("stack settings", () => {
 
   it("refuses a secret for a setting that shapes what is deployed, without checking or showing its value", () => {
     expect(problemsOf({ ...minimal, hostname: "https://secret.example.com/", existingSecrets: JSON.stringify({ salt: "c2FsdA" }) }, new Set(["hostname", "existingSecrets"]))).toEqual([
-      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail take secrets",
+      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey take secrets",
     ]);
   });
 
@@ -184,6 +189,140 @@ describe("stack settings", () => {
   });
 });
 
+describe("managed store settings", () => {
+  // As `pulumi config set [--secret] --path externalPostgres.<key>` leaves them: one object per
+  // store, marked secret as a whole once a credential in it is.
+  const POSTGRES = { host: "langfuse.cluster-c1.us-east-1.rds.amazonaws.com", port: 5432, database: "langfuse", user: "langfuse", sslMode: "require" };
+  const REDIS = { host: "master.langfuse.a1b2c3.use1.cache.amazonaws.com", port: 6379, tls: true };
+  const S3_ROLE = { bucket: "ambient-langfuse-prod", region: "us-east-1", serviceAccountRoleArn: "arn:aws:iam::123456789012:role/ambient-langfuse-s3" };
+  const SECRET_STORES = new Set(["externalPostgres", "externalRedis", "externalS3"]);
+  const raw = (stores: Record<string, object>) => ({ ...minimal, ...Object.fromEntries(Object.entries(stores).map(([k, v]) => [k, JSON.stringify(v)])) });
+
+  it("reads the three stores with their secret credentials", () => {
+    const s = parseSettings(
+      raw({
+        externalPostgres: { ...POSTGRES, password: "Pg0Managed0Password" },
+        externalRedis: { ...REDIS, password: "Redis0Managed0Token" },
+        externalS3: S3_ROLE,
+      }),
+      SECRET_STORES,
+    );
+    expect(s.externalStores).toEqual({
+      postgres: { ...POSTGRES, password: "Pg0Managed0Password" },
+      redis: { ...REDIS, password: "Redis0Managed0Token" },
+      s3: { ...S3_ROLE, endpoint: undefined, keys: undefined },
+    });
+    expect(s.unsetCredentials).toEqual([]);
+  });
+
+  it("fills the usual port, database, user, TLS and SSL mode, and takes numbers given as text", () => {
+    const s = parseSettings(raw({ externalPostgres: { host: "db.example.com", password: "p4ss" }, externalRedis: { host: "redis.example.com", port: "6380", password: "t0ken" } }), SECRET_STORES);
+    expect(s.externalStores.postgres).toEqual({ host: "db.example.com", port: 5432, database: "langfuse", user: "langfuse", sslMode: "require", password: "p4ss" });
+    expect(s.externalStores.redis).toEqual({ host: "redis.example.com", port: 6380, tls: true, password: "t0ken" });
+  });
+
+  it("takes S3 keys of any characters, since the chart reads them whole from a Secret, and an S3-compatible endpoint", () => {
+    const keys = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEX+MPLEKEY" };
+    const s = parseSettings(raw({ externalS3: { bucket: "langfuse", region: "eu-west-1", endpoint: "https://s3.apps.example.com/", ...keys } }), SECRET_STORES);
+    expect(s.externalStores.s3).toEqual({ bucket: "langfuse", region: "eu-west-1", endpoint: "https://s3.apps.example.com", serviceAccountRoleArn: undefined, keys });
+  });
+
+  it.each([
+    ["externalPostgres", "postgresPassword"],
+    ["externalRedis", "redisPassword"],
+    ["externalS3", "s3Password"],
+  ])("refuses %s beside existingSecrets.%s, naming both settings", (store, key) => {
+    const stores = { externalPostgres: { ...POSTGRES, password: "p4ss" }, externalRedis: { ...REDIS, password: "t0ken" }, externalS3: S3_ROLE } as Record<string, object>;
+    const problems = problemsOf({ ...raw({ [store]: stores[store] }), existingSecrets: JSON.stringify({ [key]: "Adopted0Value" }) }, SECRET_STORES);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^ambient-langfuse:existingSecrets\\.${key} and ambient-langfuse:${store} are both set: .*; remove existingSecrets\\.${key}$`));
+  });
+
+  it("refuses a store password the chart would splice unescaped into a URL, never showing it", () => {
+    const problems = problemsOf(raw({ externalPostgres: { ...POSTGRES, password: "p@ss/w#rd" }, externalRedis: { ...REDIS, password: "tok#en" } }), SECRET_STORES);
+    expect(problems).toEqual([
+      "ambient-langfuse:externalPostgres.password has characters the chart splices unescaped into a connection URL (its value is not shown): use only letters, digits and - . _ ~, e.g. the output of `openssl rand -hex 24`",
+      "ambient-langfuse:externalRedis.password has characters the chart splices unescaped into a connection URL (its value is not shown): use only letters, digits and - . _ ~, e.g. the output of `openssl rand -hex 24`",
+    ]);
+    expect(problems.join("\n")).not.toMatch(/p@ss|tok#en/);
+  });
+
+  it("refuses a credential written in plain text in the stack file, telling how to set it as a secret", () => {
+    expect(problemsOf(raw({ externalPostgres: { ...POSTGRES, password: "Plain0Text" } }))).toEqual([
+      "ambient-langfuse:externalPostgres.password is in plain text in the stack file (its value is not shown): remove it there and set it with `pulumi config set --secret --path externalPostgres.password <value>`",
+    ]);
+  });
+
+  it("under the real engine stops on each unset credential, naming the setting and the command", () => {
+    expect(problemsOf(raw({ externalPostgres: POSTGRES, externalRedis: REDIS, externalS3: { bucket: "langfuse", region: "us-east-1" } }))).toEqual([
+      "ambient-langfuse:externalPostgres.password is not set: Langfuse connects to the managed PostgreSQL with it; set it with `pulumi config set --secret --path externalPostgres.password <value>`",
+      "ambient-langfuse:externalRedis.password is not set: Langfuse authenticates to the managed Redis with it; set it with `pulumi config set --secret --path externalRedis.password <value>`",
+      "ambient-langfuse:externalS3.accessKeyId is not set: without serviceAccountRoleArn (STS), Langfuse signs its S3 requests with this key; set it with `pulumi config set --secret --path externalS3.accessKeyId <value>`",
+      "ambient-langfuse:externalS3.secretAccessKey is not set: without serviceAccountRoleArn (STS), Langfuse signs its S3 requests with this key; set it with `pulumi config set --secret --path externalS3.secretAccessKey <value>`",
+    ]);
+  });
+
+  it("offline, stands in a value of each unset credential's shape and lists it to set before `pulumi up`", () => {
+    const s = parseSettings(raw({ externalPostgres: POSTGRES, externalRedis: REDIS, externalS3: { bucket: "langfuse", region: "us-east-1" } }), new Set(), { unsetCredentials: "defer" });
+    expect(s.unsetCredentials).toEqual(["externalPostgres.password", "externalRedis.password", "externalS3.accessKeyId", "externalS3.secretAccessKey"]);
+    expect(s.externalStores.postgres?.password).toMatch(/^[0-9a-f]{40}$/);
+    expect(s.externalStores.redis?.password).toMatch(/^[0-9a-f]{40}$/);
+    expect(s.externalStores.s3?.keys?.accessKeyId).toMatch(/^AKIA[0-9A-F]{16}$/);
+    expect(s.externalStores.s3?.keys?.secretAccessKey).toMatch(/^[0-9a-f]{40}$/);
+    // The same stand-in on every run: nothing in the plan moves between two runs.
+    expect(parseSettings(raw({ externalPostgres: POSTGRES }), new Set(), { unsetCredentials: "defer" }).externalStores.postgres?.password).toBe(s.externalStores.postgres?.password);
+  });
+
+  it("needs no S3 key with a role, and refuses a role beside keys", () => {
+    expect(parseSettings(raw({ externalS3: S3_ROLE })).unsetCredentials).toEqual([]);
+    expect(problemsOf(raw({ externalS3: { ...S3_ROLE, accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x" } }), SECRET_STORES)).toEqual([
+      "ambient-langfuse:externalS3.serviceAccountRoleArn and ambient-langfuse:externalS3.accessKeyId / secretAccessKey are both set: with a role (STS) the pods hold no keys; remove the keys, or the role to use keys",
+    ]);
+  });
+
+  it.each([
+    ["externalPostgres", { host: "postgres://db.example.com:5432" }, 'ambient-langfuse:externalPostgres.host is "postgres://db.example.com:5432": use a bare host name (no scheme or port), the name of the PostgreSQL server, such as langfuse.abc123.us-east-1.rds.amazonaws.com'],
+    ["externalPostgres", { host: "db.example.com", port: 70000 }, "ambient-langfuse:externalPostgres.port is 70000: use a port number, e.g. 5432"],
+    ["externalPostgres", { host: "db.example.com", sslMode: "verify-full" }, 'ambient-langfuse:externalPostgres.sslMode is "verify-full": use one of "require", "prefer", "disable"'],
+    ["externalPostgres", { host: "db.example.com", user: "lang@fuse" }, 'ambient-langfuse:externalPostgres.user is "lang@fuse": use a user name of letters, digits and - . _ ~'],
+    ["externalPostgres", { port: 5432 }, "ambient-langfuse:externalPostgres.host is not set: use the host name of the PostgreSQL server, such as langfuse.abc123.us-east-1.rds.amazonaws.com"],
+    ["externalRedis", { host: "redis.example.com", tls: "yes" }, 'ambient-langfuse:externalRedis.tls is "yes": use true or false'],
+    ["externalRedis", { host: "redis.example.com", cluster: true }, "ambient-langfuse:externalRedis has unknown keys cluster: it takes host, port, tls, password"],
+    ["externalS3", { bucket: "Langfuse_Bucket", region: "us-east-1", serviceAccountRoleArn: S3_ROLE.serviceAccountRoleArn }, 'ambient-langfuse:externalS3.bucket is "Langfuse_Bucket": use an S3 bucket name such as "acme-langfuse"'],
+    ["externalS3", { bucket: "langfuse", region: "auto", serviceAccountRoleArn: S3_ROLE.serviceAccountRoleArn }, 'ambient-langfuse:externalS3.region is "auto": use an AWS region such as "us-east-1"'],
+    ["externalS3", { bucket: "langfuse", region: "us-east-1", serviceAccountRoleArn: "ambient-langfuse-s3" }, 'ambient-langfuse:externalS3.serviceAccountRoleArn is "ambient-langfuse-s3": use an IAM role ARN such as "arn:aws:iam::123456789012:role/langfuse-s3"'],
+    ["externalS3", { bucket: "langfuse", region: "us-east-1", endpoint: "s3.example.com/bucket", serviceAccountRoleArn: S3_ROLE.serviceAccountRoleArn }, 'ambient-langfuse:externalS3.endpoint is "s3.example.com/bucket": use the endpoint\'s URL, scheme and host only, e.g. "https://s3.us-east-1.amazonaws.com"'],
+  ])("refuses %s %j, naming the key and what would be valid", (store, value, message) => {
+    const withPassword = store === "externalS3" ? value : { ...value, password: "p4ss" };
+    expect(problemsOf(raw({ [store]: withPassword }), SECRET_STORES)).toEqual([message]);
+  });
+
+  it("refuses a store setting that is not an object", () => {
+    expect(problemsOf({ ...minimal, externalRedis: "redis.example.com" })).toEqual([
+      "ambient-langfuse:externalRedis must be an object with host, port, tls, password: set each with `pulumi config set --path externalRedis.<key> <value>`",
+    ]);
+  });
+
+  it("reads production and the storage class, and refuses a storage class that is no Kubernetes name", () => {
+    expect(parseSettings({ ...minimal, production: "true", storageClassName: "gp3-csi" })).toMatchObject({ production: true, storageClassName: "gp3-csi" });
+    expect(problemsOf({ ...minimal, production: "yes", storageClassName: "GP3 CSI" })).toEqual([
+      'ambient-langfuse:storageClassName is "GP3 CSI": use a StorageClass name such as "gp3-csi"',
+      'ambient-langfuse:production is "yes": use true or false',
+    ]);
+  });
+
+  it("declares each credential a secret setting whose offline stand-in has the credential's shape", () => {
+    const hex = "0123456789abcdef".repeat(4);
+    const stand = Object.fromEntries(SECRET_SETTINGS.map((s) => [s.path, s.placeholder(hex)]));
+    expect(stand).toMatchObject({
+      "externalPostgres.password": hex.slice(0, 40),
+      "externalRedis.password": hex.slice(0, 40),
+      "externalS3.accessKeyId": "AKIA0123456789ABCDEF",
+      "externalS3.secretAccessKey": hex.slice(0, 40),
+    });
+  });
+});
+
 describe("Pulumi.yaml", () => {
   const project = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
 
@@ -224,14 +363,38 @@ describe("stack config as the CLI layers it", () => {
   });
 });
 
-describe("Pulumi.dev.yaml", () => {
-  it("pins every version the stack runs in the stack file itself, so that promotion moves them", () => {
-    const { config } = parse(readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
+describe("the stack files", () => {
+  const stackFile = (stack: string) => parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>;
+
+  it.each(["dev", "rosa"])("Pulumi.%s.yaml pins every version the stack runs in the file itself, so that promotion moves them", (stack) => {
+    const config = stackFile(stack);
     expect({
       chartVersion: config["ambient-langfuse:chartVersion"],
       langfuseVersion: config["ambient-langfuse:langfuseVersion"],
       certManagerVersion: config["ambient-langfuse:certManagerVersion"],
       clickhouseOperatorVersion: config["ambient-langfuse:clickhouseOperatorVersion"],
     }).toEqual({ chartVersion: "2.0.0", langfuseVersion: "4.16.0", certManagerVersion: "v1.20.2", clickhouseOperatorVersion: "0.0.5" });
+  });
+
+  it("Pulumi.rosa.yaml is production on OpenShift with managed stores, protected, with dev's projects and the operator's own wiring", () => {
+    const config = stackFile("rosa");
+    const setting = (name: string) => config[`ambient-langfuse:${name}`];
+    expect(["platform", "production", "protect", "hostname", "storageClassName", "maskMessages", "operatorIntegration"].map(setting)).toEqual([
+      "openshift", true, true, "langfuse.apps.rosa.example.com", "gp3-csi", true, "operator-env",
+    ]);
+    expect(setting("projects")).toEqual(stackFile("dev")["ambient-langfuse:projects"]);
+    expect(Object.keys(setting("externalPostgres") as object).sort()).toEqual(["database", "host", "port", "sslMode", "user"]);
+    expect(Object.keys(setting("externalRedis") as object).sort()).toEqual(["host", "port", "tls"]);
+    expect(Object.keys(setting("externalS3") as object).sort()).toEqual(["bucket", "region", "serviceAccountRoleArn"]);
+  });
+
+  it("Pulumi.rosa.yaml carries no secret: no secure: value, no credential, no encryption salt", () => {
+    const text = readFileSync(path.join(ROOT, "Pulumi.rosa.yaml"), "utf8");
+    expect(text).not.toMatch(/secure:|password|accessKeyId|secretAccessKey|existingSecrets|encryptionsalt/i);
+    const { secretKeys, undecrypted } = loadStackConfig("rosa", ROOT);
+    expect([secretKeys, undecrypted]).toEqual([[], []]);
+    // The real engine's reading of it stops on exactly the two credentials the README says to set.
+    const problems = problemsOf(Object.fromEntries(Object.entries(loadStackConfig("rosa", ROOT).config).map(([k, v]) => [k.replace("ambient-langfuse:", ""), v])));
+    expect(problems.map((p) => p.split(" is not set")[0])).toEqual(["ambient-langfuse:externalPostgres.password", "ambient-langfuse:externalRedis.password"]);
   });
 });

@@ -22,11 +22,11 @@ const USAGE = `usage: npm run plan -- --stack <name> [--root <dir>]
 
 Evaluates the Pulumi program offline under the mock monitor with Pulumi.<name>.yaml, checks
 every policy and writes plan/<name>/.
-  --stack <name>   the stack (here: dev)
+  --stack <name>   the stack (here: dev, rosa)
   --root <dir>     the project directory holding Pulumi.yaml (default: this repository)
 Exits 0 when clean, 1 on a broken stack file, invalid config or a policy violation, 2 on bad usage.
 `;
-const usageWithStacks = (stacks: string) => USAGE.replace("(here: dev)", stacks === "" ? "" : `(here: ${stacks})`).replace("the stack \n", "the stack\n");
+const usageWithStacks = (stacks: string) => USAGE.replace("(here: dev, rosa)", stacks === "" ? "" : `(here: ${stacks})`).replace("the stack \n", "the stack\n");
 
 const VALID = `config:
   ambient-langfuse:adminEmail: admin@example.com
@@ -98,8 +98,8 @@ describe("npm run plan: arguments", () => {
     [["dev"], 'unexpected argument "dev"'],
     [[], "--stack is required"],
   ])("refuses %j with exit 2: %s", async (argv, problem) => {
-    // Planned against a project whose stack file holds a password: bad usage reads nothing.
-    const root = project({ dev: VALID });
+    // Planned against a project whose stack files hold a password: bad usage reads nothing.
+    const root = project({ dev: VALID, rosa: VALID });
     const result = await plan(...argv, "--root", root);
     expect(result).toEqual({ code: 2, stdout: "", stderr: `npm run plan: ${problem}\n\n${USAGE}` });
     expect(existsSync(path.join(root, "plan"))).toBe(false);
@@ -256,7 +256,7 @@ config:
       "a setting that shapes what is deployed",
       `config:\n  ambient-langfuse:adminEmail: admin@example.com\n  ambient-langfuse:hostname:\n    secure: v1:${KEY}\n  ambient-langfuse:existingSecrets:\n    postgresPassword: ${PASSWORD}\n`,
       ":4:5: ambient-langfuse:hostname is a secure: value, but hostname shapes what is deployed and is read in plain text: " +
-        "set it without --secret; only existingSecrets.<key>, adminEmail take secure: values",
+        "set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey take secure: values",
     ],
     [
       "all of existingSecrets at once, which the plan could not check key by key",

@@ -230,7 +230,7 @@ describe("internal secrets over the life of a stack", () => {
   const randoms = (r: Rendering) =>
     Object.fromEntries(r.resources.filter((x) => x.type.startsWith("random:")).map((x) => [x.name, x.inputs]));
 
-  it("protects the namespace and every internal secret except the rotatable NextAuth secret when protect is on", async () => {
+  it("protects the namespace, the internal and bootstrap Secrets and every internal secret but the rotatable NextAuth secret when protect is on; never a project's Secret", async () => {
     const prod = await renderStack("dev", loadStackConfig("dev", REPO_ROOT, { "ambient-langfuse:protect": true }));
     const protectedKeys = prod.resources.filter((r) => r.options.protect).map((r) => `${r.type}::${r.name}`);
     expect(protectedKeys).toEqual([
@@ -243,7 +243,9 @@ describe("internal secrets over the life of a stack", () => {
       "random:index/randomString:RandomString::internal-s3User",
       "random:index/randomPassword:RandomPassword::internal-s3Password",
       `${SECRET}::internal`,
+      `${SECRET}::bootstrap`,
     ]);
+    expect(byKey(prod, SECRET, "project-team-a-keys").options.protect).toBe(false);
     expect(dev.resources.some((r) => r.options.protect)).toBe(false);
   });
 
@@ -283,7 +285,9 @@ describe("internal secrets over the life of a stack", () => {
     expect(Object.keys(randoms(adopted)).sort()).toEqual(["bootstrap-adminPassword", "bootstrap-publicKey", "bootstrap-secretKey", "internal-s3Password", "internal-s3User"]);
     expect(byKey(adopted, "ambient-langfuse:langfuse:InternalSecrets", "internal").inputs).toEqual({
       adopted: ["salt", "encryptionKey", "nextauthSecret", "postgresPassword", "clickhousePassword", "redisPassword"],
+      managed: [],
       generated: ["s3User", "s3Password"],
+      omitted: [],
     });
     const raw = unwrap(adopted.rawInputs.get(`${SECRET}::internal`).stringData);
     expect(unwrap(raw["encryption-key"])).toBe(existing.encryptionKey);

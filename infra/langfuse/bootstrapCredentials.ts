@@ -9,6 +9,8 @@ export interface BootstrapCredentialsArgs {
   namespace: pulumi.Input<string>;
   /** The admin user's email; a Pulumi secret when the stack gives it as one. */
   adminEmail: pulumi.Input<string>;
+  /** Protect the Secret against deletion: its key pair is what every project's runners authenticate with. */
+  protect: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export class BootstrapCredentials extends pulumi.ComponentResource {
           [BOOTSTRAP_SECRET_KEYS.adminEmail]: args.adminEmail,
         },
       },
-      { parent: this },
+      { parent: this, protect: args.protect },
     );
 
     this.secretName = secret.metadata.name;

@@ -55,3 +55,12 @@ export function compareVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+/**
+ * Whether a chart version renders PodDisruptionBudgets for web and worker
+ * (`langfuse.<web|worker>.pdb`): every 2.x, and 1.5.x from 1.5.27 on (1.5.9 has none).
+ */
+export function hasDisruptionBudgets(version: string): boolean {
+  const line = chartLine(version);
+  return line === "2.x" || (line === "1.5.x" && compareVersions(version, "1.5.27") >= 0);
+}

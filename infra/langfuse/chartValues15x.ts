@@ -1,16 +1,23 @@
 import { INTERNAL_SECRET_KEYS as K } from "./secretKeys";
 import { langfuseAppValues, type ValuesContext } from "./langfuseAppValues";
+import { MANAGED_STORES } from "./managedStoreValues";
 
-/** Chart 1.5.x's Bitnami stores, one builder per store: each reads its password from the internal Secret by key. */
+/**
+ * Chart 1.5.x's Bitnami stores, one builder per store: a managed store turns the bundled one off
+ * (managedStoreValues.ts); a bundled one reads its password from the internal Secret by key.
+ */
 export const STORES_1_5_X = {
-  postgresql: ({ refs, sizing }: ValuesContext) => ({
-    auth: {
-      existingSecret: refs.internalSecretName,
-      // The chart's user is `postgres`: admin and user passwords must be the same key.
-      secretKeys: { userPasswordKey: K.postgresPassword, adminPasswordKey: K.postgresPassword },
-    },
-    primary: { resources: sizing.postgresql.resources },
-  }),
+  postgresql: ({ settings, refs, sizing }: ValuesContext) => {
+    if (settings.externalStores.postgres) return MANAGED_STORES.postgresql(settings.externalStores.postgres, refs);
+    return {
+      auth: {
+        existingSecret: refs.internalSecretName,
+        // The chart's user is `postgres`: admin and user passwords must be the same key.
+        secretKeys: { userPasswordKey: K.postgresPassword, adminPasswordKey: K.postgresPassword },
+      },
+      primary: { resources: sizing.postgresql.resources },
+    };
+  },
   clickhouse: ({ refs, sizing }: ValuesContext) => ({
     auth: { existingSecret: refs.internalSecretName, existingSecretKey: K.clickhousePassword },
     // With one replica the chart turns clustering off; replicas cannot be added to it later.
@@ -19,19 +26,26 @@ export const STORES_1_5_X = {
     resources: sizing.clickhouse.resources,
     zookeeper: { replicaCount: sizing.keeper.replicas, resources: sizing.keeper.resources },
   }),
-  redis: ({ refs, sizing }: ValuesContext) => ({
-    auth: { existingSecret: refs.internalSecretName, existingSecretPasswordKey: K.redisPassword },
-    primary: { resources: sizing.redis.resources },
-  }),
-  s3: ({ refs, sizing }: ValuesContext) => ({
-    auth: { existingSecret: refs.internalSecretName, rootUserSecretKey: K.s3User, rootPasswordSecretKey: K.s3Password },
-    resources: sizing.s3.resources,
-  }),
+  redis: ({ settings, refs, sizing }: ValuesContext) => {
+    if (settings.externalStores.redis) return MANAGED_STORES.redis(settings.externalStores.redis, refs);
+    return {
+      auth: { existingSecret: refs.internalSecretName, existingSecretPasswordKey: K.redisPassword },
+      primary: { resources: sizing.redis.resources },
+    };
+  },
+  s3: ({ settings, refs, sizing }: ValuesContext) => {
+    if (settings.externalStores.s3) return MANAGED_STORES.s3(settings.externalStores.s3, refs);
+    return {
+      auth: { existingSecret: refs.internalSecretName, rootUserSecretKey: K.s3User, rootPasswordSecretKey: K.s3Password },
+      resources: sizing.s3.resources,
+    };
+  },
 };
 
 /**
  * Values for chart 1.5.x (Langfuse v3, Bitnami stores). Volume sizes are left to the chart: a
  * running install's StatefulSets cannot change them, and this line is kept for installs that run.
+ * The Bitnami charts share one switch for OpenShift (drop their fixed UIDs) and one storage class.
  */
 export function chartValues15x(ctx: ValuesContext): Record<string, any> {
   const values: Record<string, any> = {
@@ -41,8 +55,9 @@ export function chartValues15x(ctx: ValuesContext): Record<string, any> {
     redis: STORES_1_5_X.redis(ctx),
     s3: STORES_1_5_X.s3(ctx),
   };
-  if (ctx.profile.adaptBitnamiSecurityContext) {
-    values.global = { compatibility: { openshift: { adaptSecurityContext: "force" } } };
-  }
+  const global: Record<string, any> = {};
+  if (ctx.profile.assignsUids) global.compatibility = { openshift: { adaptSecurityContext: "force" } };
+  if (ctx.settings.storageClassName !== undefined) global.defaultStorageClass = ctx.settings.storageClassName;
+  if (Object.keys(global).length > 0) values.global = global;
   return values;
 }

@@ -13,6 +13,10 @@ export interface InternalSecretsArgs {
   nextauthSecretVersion: number;
   /** Values to adopt instead of generating (plain strings from a secret setting). */
   existing: Partial<Record<ExistingSecretKey, string>>;
+  /** Managed stores' credentials, by the key they fill (plain strings from secret settings): never generated. */
+  managed: Partial<Record<ExistingSecretKey, string>>;
+  /** Keys nothing reads (an S3 reached through a role holds no keys): neither generated nor kept. */
+  omitted: ExistingSecretKey[];
   /** Protect the generated values and the Secret against deletion. */
   protect: boolean;
   /** Secrets the chart line's bundled stores read, derived from the values here (`storeSecrets()`). */
@@ -20,33 +24,37 @@ export interface InternalSecretsArgs {
 }
 
 /**
- * Every internal secret of the chart, generated once and kept in one Kubernetes Secret. The
- * random resources have no inputs that change on a later `pulumi up`, so their values stay put;
- * the NextAuth secret alone has a keeper (its version) and is never protected, because
- * rotating it means replacing it. The store Secrets hold nothing new: each is computed from these
- * values, so it is as stable as they are.
+ * Every internal secret of the chart, generated once (or adopted, or taken from a managed store's
+ * settings) and kept in one Kubernetes Secret. The random resources have no inputs that change on
+ * a later `pulumi up`, so their values stay put; the NextAuth secret alone has a keeper (its
+ * version) and is never protected, because rotating it means replacing it. The store Secrets hold
+ * nothing new: each is computed from these values, so it is as stable as they are.
  */
 export class InternalSecrets extends pulumi.ComponentResource {
   /** Name of the Kubernetes Secret holding every internal secret. */
   public readonly secretName: pulumi.Output<string>;
 
   constructor(name: string, args: InternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Which values are adopted and which generated, by name only: reviewable in the plan.
-    const adopted = EXISTING_SECRET_KEYS.filter((k) => args.existing[k] !== undefined);
-    const generated = EXISTING_SECRET_KEYS.filter((k) => args.existing[k] === undefined);
-    super("ambient-langfuse:langfuse:InternalSecrets", name, { adopted, generated }, opts);
-    const kept = { parent: this, protect: args.protect };
-    const adopt = (key: ExistingSecretKey, generate: () => pulumi.Output<string>): pulumi.Output<string> => {
-      const value = args.existing[key];
+    // Where each value comes from, by name only: reviewable in the plan.
+    const kept = (k: ExistingSecretKey) => !args.omitted.includes(k);
+    const adopted = EXISTING_SECRET_KEYS.filter((k) => kept(k) && args.existing[k] !== undefined);
+    const managed = EXISTING_SECRET_KEYS.filter((k) => kept(k) && args.existing[k] === undefined && args.managed[k] !== undefined);
+    const generated = EXISTING_SECRET_KEYS.filter((k) => kept(k) && args.existing[k] === undefined && args.managed[k] === undefined);
+    const omitted = EXISTING_SECRET_KEYS.filter((k) => !kept(k));
+    super("ambient-langfuse:langfuse:InternalSecrets", name, { adopted, managed, generated, omitted }, opts);
+    const protectedChild = { parent: this, protect: args.protect };
+    const adopt = (key: ExistingSecretKey, generate: () => pulumi.Output<string>): pulumi.Output<string> | undefined => {
+      if (!kept(key)) return undefined;
+      const value = args.existing[key] ?? args.managed[key];
       return value !== undefined ? pulumi.secret(value) : pulumi.secret(generate());
     };
     const password = (key: ExistingSecretKey, length = 40) =>
-      adopt(key, () => new random.RandomPassword(`${name}-${key}`, { length, special: false }, kept).result);
+      adopt(key, () => new random.RandomPassword(`${name}-${key}`, { length, special: false }, protectedChild).result);
 
-    const values: Record<keyof typeof INTERNAL_SECRET_KEYS, pulumi.Output<string>> = {
+    const values: Record<keyof typeof INTERNAL_SECRET_KEYS, pulumi.Output<string> | undefined> = {
       // 32 random bytes as 64 hex characters: the 256-bit key Langfuse requires. Never rotated.
-      encryptionKey: adopt("encryptionKey", () => new random.RandomBytes(`${name}-encryptionKey`, { length: 32 }, kept).hex),
-      salt: adopt("salt", () => new random.RandomBytes(`${name}-salt`, { length: 32 }, kept).base64),
+      encryptionKey: adopt("encryptionKey", () => new random.RandomBytes(`${name}-encryptionKey`, { length: 32 }, protectedChild).hex),
+      salt: adopt("salt", () => new random.RandomBytes(`${name}-salt`, { length: 32 }, protectedChild).base64),
       nextauthSecret: adopt("nextauthSecret", () =>
         new random.RandomBytes(
           `${name}-nextauthSecret`,
@@ -58,14 +66,15 @@ export class InternalSecrets extends pulumi.ComponentResource {
       clickhousePassword: password("clickhousePassword"),
       redisPassword: password("redisPassword"),
       s3User: adopt("s3User", () =>
-        new random.RandomString(`${name}-s3User`, { length: 32, special: false, upper: false }, kept).result,
+        new random.RandomString(`${name}-s3User`, { length: 32, special: false, upper: false }, protectedChild).result,
       ),
       s3Password: password("s3Password"),
     };
 
     const stringData: Record<string, pulumi.Output<string>> = {};
     for (const [field, key] of Object.entries(INTERNAL_SECRET_KEYS)) {
-      stringData[key] = values[field as keyof typeof INTERNAL_SECRET_KEYS];
+      const value = values[field as keyof typeof INTERNAL_SECRET_KEYS];
+      if (value !== undefined) stringData[key] = value;
     }
     const secret = new k8s.core.v1.Secret(
       name,
@@ -74,12 +83,13 @@ export class InternalSecrets extends pulumi.ComponentResource {
         type: "Opaque",
         stringData,
       },
-      kept,
+      protectedChild,
     );
 
-    const credentials: pulumi.Output<StoreCredentials> = pulumi
-      .all([values.postgresPassword, values.redisPassword, values.s3User, values.s3Password])
-      .apply(([postgresPassword, redisPassword, s3User, s3Password]) => ({ postgresPassword, redisPassword, s3User, s3Password }));
+    // Only the bundled stores' Secrets are built from these; each store is bundled only where its values are kept.
+    const credentials = pulumi
+      .all({ postgresPassword: values.postgresPassword, redisPassword: values.redisPassword, s3User: values.s3User, s3Password: values.s3Password })
+      .apply((c) => c as unknown as StoreCredentials);
     for (const spec of args.storeSecrets) {
       const data = credentials.apply((c) => spec.data(c));
       new k8s.core.v1.Secret(

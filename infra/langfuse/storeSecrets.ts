@@ -1,4 +1,5 @@
 import { STORE_SECRET_NAMES } from "../names";
+import type { ExternalStores } from "../storeSettings";
 import type { ChartLine } from "./chartLine";
 
 /** The internal Secret's values that the store Secrets derive from (plain strings, inside an apply). */
@@ -71,8 +72,11 @@ const CHART_2X_STORE_SECRETS: StoreSecretSpec[] = [
 /**
  * The store Secrets a chart line needs besides the internal Secret. Chart 1.5.x's Bitnami stores
  * read the internal Secret by key name; chart 2.x's stores read Secrets of their own shape, and
- * two of them mount theirs whole, so each gets a Secret holding nothing but its own credentials.
+ * two of them mount theirs whole, so each bundled one gets a Secret holding nothing but its own
+ * credentials. A managed store (`managed`) is no subchart: it gets none.
  */
-export function storeSecrets(line: ChartLine): StoreSecretSpec[] {
-  return line === "2.x" ? CHART_2X_STORE_SECRETS : [];
+export function storeSecrets(line: ChartLine, managed: ExternalStores = {}): StoreSecretSpec[] {
+  if (line !== "2.x") return [];
+  const isManaged: Record<BundledStore, boolean> = { postgresql: !!managed.postgres, redis: !!managed.redis, s3: !!managed.s3 };
+  return CHART_2X_STORE_SECRETS.filter((spec) => !isManaged[spec.store]);
 }

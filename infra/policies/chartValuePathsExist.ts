@@ -1,4 +1,4 @@
-import { isAllowListed } from "./bitnamiAllowList";
+import { isAllowListed } from "./subchartAllowList";
 import { chartMajor, isLangfuseRelease, type PlannedResource, type Policy, violations } from "./types";
 
 /** Dotted paths of every leaf we set; lists and empty maps are leaves. */
@@ -26,18 +26,18 @@ export function chartHasPath(defaults: unknown, path: string): boolean {
 export const chartValuePathsExist: Policy = {
   name: "chart-value-paths-exist",
   description:
-    "Every values path set on the Langfuse chart exists in that chart version's own values.yaml (or, on chart 1.x, the Bitnami allow-list).",
+    "Every values path set on the Langfuse chart exists in that chart version's own values.yaml (or in the allow-list of that chart line's store subcharts).",
   check(resources, ctx) {
     const found: [PlannedResource, string][] = [];
     for (const r of resources.filter(isLangfuseRelease)) {
-      // The allow-list reaches into chart 1.x's Bitnami subcharts; chart 2.x lists every value it passes on.
-      const allowed = chartMajor(r) === 1 ? isAllowListed : () => false;
+      // The allow-lists reach into each line's store subcharts (subchartAllowList.ts).
+      const major = chartMajor(r);
       const defaults = ctx.chartDefaults(r.inputs.version);
       if (defaults === undefined) {
         return { skipped: `no reference values.yaml for chart ${r.inputs.version}` };
       }
       for (const path of leafPaths(r.inputs.values ?? {})) {
-        if (!chartHasPath(defaults, path) && !allowed(path)) {
+        if (!chartHasPath(defaults, path) && !isAllowListed(major, path)) {
           found.push([r, `values.${path} is not a value of chart ${r.inputs.version}: check its values.yaml (a typo is silently ignored by Helm)`]);
         }
       }

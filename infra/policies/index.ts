@@ -7,9 +7,12 @@ import { chartValuePathsExist } from "./chartValuePathsExist";
 import { configUrlPointsAtRelease } from "./configUrlPointsAtRelease";
 import { dns1123Names } from "./dns1123Names";
 import { exactChartVersion } from "./exactChartVersion";
+import { exposureMatchesUrl } from "./exposureMatchesUrl";
 import { kubernetesSchema } from "./kubernetesSchema";
+import { noFixedUids } from "./noFixedUids";
 import { noLiteralSecrets } from "./noLiteralSecrets";
 import { operatorEnvRefsOptional } from "./operatorEnvRefsOptional";
+import { productionReady } from "./productionReady";
 import { projectKeysStayHome } from "./projectKeysStayHome";
 import { projectWiringComplete } from "./projectWiringComplete";
 import { releasesInOrder } from "./releasesInOrder";
@@ -27,6 +30,9 @@ export const POLICIES: Policy[] = [
   exactChartVersion,
   chartValuePathsExist,
   releasesInOrder,
+  exposureMatchesUrl,
+  noFixedUids,
+  productionReady,
   kubernetesSchema,
   secretsAreSecret,
   dns1123Names,

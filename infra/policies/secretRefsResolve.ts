@@ -20,6 +20,13 @@ const fields = (...names: string[]): KeysOf => (obj) => names.map((f) => ({ key:
 const fixedKeys = (keys: Record<string, string>): KeysOf => (obj) =>
   Object.entries(keys).map(([field, key]) => ({ key: valueAt(obj, `${field}.secretKey`) ?? key }));
 
+/**
+ * Langfuse's password, and the superuser's where the chart deploys PostgreSQL: with `deploy: false`
+ * no superuser is created, and the chart reads `adminPasswordKey` nowhere.
+ */
+const postgresAuthKeys: KeysOf = (obj, values, defaults) =>
+  fields("secretKeys.userPasswordKey", ...(valueAt(values, "postgresql.deploy") === false ? [] : ["secretKeys.adminPasswordKey"]))(obj, values, defaults);
+
 /** One key per Valkey ACL user, named after the user unless `passwordKey` says otherwise. */
 const aclUserKeys: KeysOf = (obj, _values, defaults) => {
   const users = { ...(valueAt(defaults, "redis.auth.aclUsers") ?? { default: {} }), ...(obj.aclUsers ?? {}) };
@@ -31,7 +38,7 @@ const aclUserKeys: KeysOf = (obj, _values, defaults) => {
  * templates and its subcharts' (1.5.x Bitnami; 2.x groundhog2k, valkey-io and SeaweedFS).
  */
 export const NAMED_SECRETS: { path: string; nameField: string; keys: KeysOf }[] = [
-  { path: "postgresql.auth", nameField: "existingSecret", keys: fields("secretKeys.userPasswordKey", "secretKeys.adminPasswordKey") },
+  { path: "postgresql.auth", nameField: "existingSecret", keys: postgresAuthKeys },
   { path: "clickhouse.auth", nameField: "existingSecret", keys: fields("existingSecretKey") },
   { path: "redis.auth", nameField: "existingSecret", keys: fields("existingSecretPasswordKey") },
   { path: "s3.auth", nameField: "existingSecret", keys: fields("rootUserSecretKey", "rootPasswordSecretKey") },

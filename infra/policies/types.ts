@@ -82,3 +82,22 @@ export function chartMajor(r: PlannedResource): number | undefined {
 export function valueAt(values: unknown, dotted: string): any {
   return dotted.split(".").reduce<any>((o, k) => (o === null || o === undefined ? undefined : o[k]), values);
 }
+
+/** The component that installs Langfuse; it records the stack's `platform` and `production` for reviews and policies. */
+export const LANGFUSE_COMPONENT_TYPE = "ambient-langfuse:langfuse:LangfuseRelease";
+
+/** Each Langfuse release with the platform and production flag its component records. */
+export function langfuseDeployments(
+  resources: PlannedResource[],
+): { release: PlannedResource; platform: string | undefined; production: boolean }[] {
+  const components = new Map(resources.filter((r) => r.type === LANGFUSE_COMPONENT_TYPE).map((r) => [resourceId(r), r]));
+  return resources.filter(isLangfuseRelease).map((release) => {
+    const component = release.parent === null ? undefined : components.get(release.parent);
+    return { release, platform: component?.inputs.platform, production: component?.inputs.production === true };
+  });
+}
+
+/** The chart's fullname for a release (its `langfuse.fullname` helper, without overrides): the prefix of every object it names. */
+export function chartFullname(releaseName: string): string {
+  return releaseName.includes("langfuse") ? releaseName : `${releaseName}-langfuse`;
+}

@@ -19,6 +19,11 @@ export interface Rendering {
    * generated value's format. Never written anywhere.
    */
   rawInputs: Map<string, any>;
+  /**
+   * Managed-store credentials the stack file leaves unset (`externalPostgres.password`, …): the
+   * plan stood in for each, and `pulumi up` needs each set first.
+   */
+  unsetCredentials: string[];
 }
 
 const ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -92,7 +97,8 @@ export async function renderStack(
 
   // Invalid config stops here, before even the stack resource exists (as `pulumi up` stops before
   // registering anything); inside the stack a throw would also reject the stack's own outputs.
-  const settings = readSettings();
+  // Offline, and only here, a managed store's unset credential is stood in for and reported.
+  const settings = readSettings({ unsetCredentials: "defer" });
   const run = program ?? (() => langfuseStack(settings));
 
   const order: {
@@ -151,7 +157,7 @@ export async function renderStack(
       ? { value: await resolve(v), secret: await pulumi.isSecret(v) }
       : { value: v, secret: false };
   }
-  return { stack, resources, outputs, generatedValues, rawInputs: seen };
+  return { stack, resources, outputs, generatedValues, rawInputs: seen, unsetCredentials: settings.unsetCredentials };
 }
 
 /** The resources of a `dependsOn` option, in whichever of its accepted shapes the program gave it. */

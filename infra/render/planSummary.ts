@@ -31,8 +31,37 @@ export function releaseRows(resources: PlannedResource[]): ReleaseRow[] {
   });
 }
 
-/** Which internal secrets are adopted from config and which generated, by name only. */
-export function internalSecretOrigins(resources: PlannedResource[]): { adopted: string[]; generated: string[] } | undefined {
+/** Where each internal secret comes from, by name only. */
+export interface InternalSecretOrigins {
+  /** From `existingSecrets`. */
+  adopted: string[];
+  generated: string[];
+  /** From a managed store's settings (its password or S3 keys). */
+  managed: string[];
+  /** Kept nowhere: nothing reads them (S3 reached through the service account's role). */
+  omitted: string[];
+}
+
+/** Where each internal secret comes from, as the InternalSecrets component records it. */
+export function internalSecretOrigins(resources: PlannedResource[]): InternalSecretOrigins | undefined {
   const component = resources.find((r) => r.type === INTERNAL_SECRETS_TYPE);
-  return component ? { adopted: component.inputs.adopted ?? [], generated: component.inputs.generated ?? [] } : undefined;
+  if (!component) return undefined;
+  const { adopted = [], generated = [], managed = [], omitted = [] } = component.inputs;
+  return { adopted, generated, managed, omitted };
+}
+
+/** The plan's one line about internal secrets; the managed and omitted parts only where there are any. */
+export function internalSecretsLine(o: InternalSecretOrigins): string {
+  const list = (names: string[]) => names.join(", ") || "none";
+  return [
+    `internal secrets adopted: ${list(o.adopted)}`,
+    `generated: ${list(o.generated)}`,
+    ...(o.managed.length > 0 ? [`from the managed stores' settings: ${list(o.managed)}`] : []),
+    ...(o.omitted.length > 0 ? [`none kept for ${list(o.omitted)} (S3 through the service account's role)`] : []),
+  ].join("; ");
+}
+
+/** The commands that set what the stack file leaves unset, one per credential. */
+export function unsetCredentialCommands(stack: string, paths: string[]): string[] {
+  return paths.map((p) => `pulumi config set --stack ${stack} --secret --path ${p} <value>`);
 }
