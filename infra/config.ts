@@ -110,7 +110,10 @@ export interface Settings {
   projects: ProjectSetting[];
   /** Create (and label as managed) each project namespace; otherwise never touch them. */
   createProjectNamespaces: boolean;
-  /** Tell runners to drop prompt and output text from traces. */
+  /**
+   * Tell runners to drop prompt and output text from traces (LANGFUSE_MASK_MESSAGES). On by
+   * default, as the platform's runner masks when the variable is absent.
+   */
   maskMessages: boolean;
   /** How runner pods receive the values: admission policy, the operator's own env, or not at all. */
   operatorIntegration: OperatorIntegration;
@@ -142,7 +145,7 @@ export const DEFAULTS = {
   production: false,
   storageClassName: "",
   createProjectNamespaces: false,
-  maskMessages: false,
+  maskMessages: true,
   operatorIntegration: "admission-policy",
   admissionPolicyApiVersion: "v1",
   operatorNamespace: "ambient-code",
@@ -388,6 +391,15 @@ export function parseSettings(
   const operatorDeployment = label("operatorDeployment");
   const operatorContainer = label("operatorContainer");
   const runnerContainer = label("runnerContainer");
+  if (operatorIntegration === "operator-env" && !maskMessages) {
+    // The operator hands runners four variables of its Secret and no other: a runner in this mode
+    // never sees LANGFUSE_MASK_MESSAGES and masks, whatever the stack says.
+    problems.push(
+      `${key("maskMessages")} is false, but ${key("operatorIntegration")} is "operator-env": the operator passes runners only ` +
+        `LANGFUSE_ENABLED, LANGFUSE_HOST, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY, so runners would never learn it and keep masking; ` +
+        `leave maskMessages at true, or use operatorIntegration "admission-policy", which hands runners the project's langfuse-config`,
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

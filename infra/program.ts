@@ -152,7 +152,6 @@ export function langfuseStack(settings: Settings): StackOutputs {
       publicKey: bootstrap.publicKey,
       secretKey: bootstrap.secretKey,
       host: internalWebUrl(settings.namespace),
-      maskMessages: settings.maskMessages,
     });
   }
 

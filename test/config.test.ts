@@ -47,7 +47,7 @@ describe("stack settings", () => {
       existingSecrets: {},
       projects: [],
       createProjectNamespaces: false,
-      maskMessages: false,
+      maskMessages: true,
       operatorIntegration: "admission-policy",
       admissionPolicyApiVersion: "v1",
       operatorNamespace: "ambient-code",
@@ -173,6 +173,16 @@ describe("stack settings", () => {
     ["maskMessages", "yes", 'ambient-langfuse:maskMessages is "yes": use true or false'],
   ])("refuses %s = %j", (setting, value, message) => {
     expect(problemsOf({ ...minimal, [setting]: value })).toEqual([message]);
+  });
+
+  it("refuses maskMessages false in operator-env mode, naming both settings: the operator never hands runners that variable", () => {
+    expect(problemsOf({ ...minimal, operatorIntegration: "operator-env", maskMessages: "false" })).toEqual([
+      'ambient-langfuse:maskMessages is false, but ambient-langfuse:operatorIntegration is "operator-env": the operator passes runners only ' +
+        "LANGFUSE_ENABLED, LANGFUSE_HOST, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY, so runners would never learn it and keep masking; " +
+        'leave maskMessages at true, or use operatorIntegration "admission-policy", which hands runners the project\'s langfuse-config',
+    ]);
+    expect(parseSettings({ ...minimal, operatorIntegration: "operator-env" }).maskMessages).toBe(true);
+    expect(parseSettings({ ...minimal, maskMessages: "false" }).maskMessages).toBe(false);
   });
 
   it("reports every problem at once", () => {

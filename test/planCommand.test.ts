@@ -286,6 +286,34 @@ config:
   });
 });
 
+describe("npm run plan: unmasked traces in operator-env mode", () => {
+  it("fails, naming maskMessages and operatorIntegration, and leaves no plan folder", async () => {
+    const root = project({
+      rosa: `config:\n  ambient-langfuse:adminEmail: admin@example.com\n  ambient-langfuse:operatorIntegration: operator-env\n  ambient-langfuse:maskMessages: false\n`,
+    });
+    const result = await plan("--stack", "rosa", "--root", root);
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        'plan for stack "rosa" stopped: invalid stack config:\n' +
+        '  - ambient-langfuse:maskMessages is false, but ambient-langfuse:operatorIntegration is "operator-env": the operator passes runners only ' +
+        "LANGFUSE_ENABLED, LANGFUSE_HOST, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY, so runners would never learn it and keep masking; " +
+        'leave maskMessages at true, or use operatorIntegration "admission-policy", which hands runners the project\'s langfuse-config\n',
+    });
+    expect(existsSync(path.join(root, "plan", "rosa"))).toBe(false);
+  });
+
+  it("plans cleanly with the default (masked), the operator's Secret holding exactly the four keys it forwards", async () => {
+    const root = project({ rosa: `config:\n  ambient-langfuse:adminEmail: admin@example.com\n  ambient-langfuse:operatorIntegration: operator-env\n` });
+    const result = await plan("--stack", "rosa", "--root", root);
+    expect(result.code, result.stderr).toBe(0);
+    const secret = readFileSync(path.join(root, "plan", "rosa", "manifests", "secret-ambient-code-ambient-admin-langfuse-secret.yaml"), "utf8");
+    expect(secret).not.toContain("LANGFUSE_MASK_MESSAGES");
+    for (const key of ["LANGFUSE_ENABLED", "LANGFUSE_HOST", "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"]) expect(secret).toContain(key);
+  });
+});
+
 describe("npm run plan: a secure adminEmail", () => {
   const secureEmail = `config:
   ambient-langfuse:adminEmail:

@@ -156,9 +156,11 @@ describe("settings that change the wiring", () => {
     expect(types(r).some((t) => t.includes("admissionregistration"))).toBe(false);
     const secret = find(r, SECRET, "operator-env-secret");
     expect(secret.inputs.metadata).toMatchObject({ name: "ambient-admin-langfuse-secret", namespace: "ambient-code" });
-    expect(Object.keys(secret.inputs.stringData).sort()).toEqual([...OPERATOR_SECRET_KEYS].sort());
+    // Exactly the four the operator forwards to runners, nothing it would drop.
+    expect(Object.keys(secret.inputs.stringData).sort()).toEqual(["LANGFUSE_ENABLED", "LANGFUSE_HOST", "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"]);
+    expect([...OPERATOR_SECRET_KEYS].sort()).toEqual(Object.keys(secret.inputs.stringData).sort());
     const data = unwrap(r.rawInputs.get(`${SECRET}::operator-env-secret`).stringData);
-    expect([unwrap(data.LANGFUSE_HOST), unwrap(data.LANGFUSE_ENABLED), unwrap(data.LANGFUSE_MASK_MESSAGES)]).toEqual([URL, "true", "true"]);
+    expect([unwrap(data.LANGFUSE_HOST), unwrap(data.LANGFUSE_ENABLED)]).toEqual([URL, "true"]);
     expect(unwrap(data.LANGFUSE_SECRET_KEY)).toMatch(/^sk-lf-/);
     const patch = find(r, "kubernetes:apps/v1:DeploymentPatch", "operator-env-deployment");
     expect(patch.inputs.metadata).toMatchObject({ name: "agentic-operator", namespace: "ambient-code" });
@@ -365,7 +367,7 @@ describe("project policies catch what they guard against", () => {
   });
 
   it("patched-env-refs-optional: an operator env reference that is not optional", async () => {
-    const r = await render({ operatorIntegration: "operator-env" });
+    const r = await render({ operatorIntegration: "operator-env", maskMessages: true });
     const rs = structuredClone(r.resources);
     find(rs, "kubernetes:apps/v1:DeploymentPatch", "operator-env-deployment").inputs.spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.optional = false;
     expect(only(operatorEnvRefsOptional, rs)).toEqual({

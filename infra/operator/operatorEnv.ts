@@ -1,13 +1,16 @@
 /** The Secret the platform's operator reads its Langfuse settings from, in its own namespace. */
 export const OPERATOR_SECRET_NAME = "ambient-admin-langfuse-secret";
 
-/** The keys of that Secret, which are also the env var names the operator reads. */
+/**
+ * The keys of that Secret, which are also the env var names the operator reads: exactly the four
+ * it forwards to runners (components/operator/internal/handlers/sessions.go). It passes on
+ * nothing else, so nothing else is written.
+ */
 export const OPERATOR_SECRET_KEYS = [
   "LANGFUSE_PUBLIC_KEY",
   "LANGFUSE_SECRET_KEY",
   "LANGFUSE_HOST",
   "LANGFUSE_ENABLED",
-  "LANGFUSE_MASK_MESSAGES",
 ] as const;
 
 /**

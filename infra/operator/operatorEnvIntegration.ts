@@ -13,7 +13,6 @@ export interface OperatorEnvIntegrationArgs {
   secretKey: pulumi.Input<string>;
   /** In-cluster URL of the Langfuse web service. */
   host: string;
-  maskMessages: boolean;
 }
 
 /**
@@ -38,7 +37,6 @@ export class OperatorEnvIntegration extends pulumi.ComponentResource {
           LANGFUSE_SECRET_KEY: pulumi.secret(args.secretKey),
           LANGFUSE_HOST: args.host,
           LANGFUSE_ENABLED: "true",
-          LANGFUSE_MASK_MESSAGES: String(args.maskMessages),
         },
       },
       { parent: this },

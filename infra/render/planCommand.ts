@@ -1,11 +1,8 @@
 import { Console } from "node:console";
-import { existsSync, statSync } from "node:fs";
-import * as path from "node:path";
 import { ConfigError } from "../config";
-import { parseCommandLine, UsageError } from "./commandLine";
 import { internalSecretOrigins, internalSecretsLine, releaseRows, unsetCredentialCommands } from "./planSummary";
 import { type PlanResult, writePlan } from "./planWriter";
-import { listStacks, REPO_ROOT, stackFilePath } from "./stackConfig";
+import { readProjectCommandLine, stackProblem } from "./projectArguments";
 import { displayPath, StackFileError } from "./stackFile";
 
 export interface PlanIo {
@@ -18,9 +15,6 @@ const OPTIONS = {
   root: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** Pulumi's stack names; anything else could not be a `Pulumi.<name>.yaml` beside Pulumi.yaml. */
-const STACK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export function planUsage(stacks: string[]): string {
   return [
@@ -41,33 +35,12 @@ export function planUsage(stacks: string[]): string {
  */
 export async function runPlan(argv: string[], io: PlanIo = process): Promise<number> {
   const out = new Console({ stdout: io.stdout, stderr: io.stderr });
-  const badUsage = (problem: string, root?: string): number => {
-    out.error(`npm run plan: ${problem}\n\n${planUsage(root === undefined ? [] : stacksIn(root))}`);
-    return 2;
-  };
-
-  let options;
-  try {
-    options = parseCommandLine(argv, OPTIONS);
-  } catch (e) {
-    if (e instanceof UsageError) return badUsage(e.message, REPO_ROOT);
-    throw e;
-  }
-  if (options.help) {
-    out.log(planUsage(stacksIn(path.resolve(options.root ?? REPO_ROOT))));
-    return 0;
-  }
-
-  const root = path.resolve(options.root ?? REPO_ROOT);
-  if (!existsSync(root)) return badUsage(`--root ${displayPath(root)} does not exist`);
-  if (!statSync(root).isDirectory()) return badUsage(`--root ${displayPath(root)} is not a directory`);
-  if (!existsSync(path.join(root, "Pulumi.yaml"))) return badUsage(`--root ${displayPath(root)} holds no Pulumi.yaml`);
-  const stack = options.stack;
-  if (stack === undefined) return badUsage("--stack is required", root);
-  if (!STACK_NAME.test(stack)) return badUsage(`--stack "${stack}" is not a stack name (letters, digits, "_", "-" and ".")`, root);
-  if (!existsSync(stackFilePath(stack, root))) {
-    return badUsage(`stack "${stack}" has no stack file ${displayPath(stackFilePath(stack, root))}`, root);
-  }
+  const line = readProjectCommandLine("plan", argv, OPTIONS, planUsage, out);
+  if ("exit" in line) return line.exit;
+  const { options, root, badUsage } = line;
+  const stackIssue = stackProblem("--stack", options.stack, root);
+  if (stackIssue) return badUsage(stackIssue);
+  const stack = options.stack!;
 
   let plan: PlanResult;
   try {
@@ -108,12 +81,4 @@ export async function runPlan(argv: string[], io: PlanIo = process): Promise<num
   for (const v of violations) out.error(`violation [${v.policy}] ${v.resource}: ${v.message}`);
   out.log(`${violations.length} violation(s)`);
   return violations.length === 0 ? 0 : 1;
-}
-
-function stacksIn(root: string): string[] {
-  try {
-    return listStacks(root);
-  } catch {
-    return [];
-  }
 }

@@ -1,18 +1,12 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { kubernetesObjects, type PolicyRun, referenceContext, runPolicies, type Violation } from "../policies";
-import { type Rendering, renderStack } from "./mockHarness";
-import { loadStackConfig } from "./stackConfig";
+import { kubernetesObjects } from "../policies";
+import { type CheckedPlan, checkPlan } from "./planCheck";
 
-export interface PlanResult {
-  rendering: Rendering;
-  runs: PolicyRun[];
-  violations: Violation[];
+export interface PlanResult extends CheckedPlan {
   /** plan/<stack>/ */
   dir: string;
-  /** The `secure:` values the plan could not decrypt (see StackConfig). */
-  undecrypted: string[];
 }
 
 /** Where a stack's plan is written. */
@@ -35,14 +29,13 @@ export function manifestFileName(inputs: any, fallbackName: string): string {
 export async function writePlan(stack: string, root: string): Promise<PlanResult> {
   const dir = planDir(stack, root);
   rmSync(dir, { recursive: true, force: true });
-  const stackConfig = loadStackConfig(stack, root);
-  const rendering = await renderStack(stack, stackConfig);
+  const checked = await checkPlan(stack, root);
+  const { rendering, violations } = checked;
   mkdirSync(path.join(dir, "manifests"), { recursive: true });
   writeFileSync(path.join(dir, "resources.json"), JSON.stringify(rendering.resources, null, 2) + "\n");
   for (const r of kubernetesObjects(rendering.resources)) {
     writeFileSync(path.join(dir, "manifests", manifestFileName(r.inputs, r.name)), stringify(r.inputs));
   }
-  const { runs, violations } = runPolicies(rendering.resources, referenceContext());
   writeFileSync(path.join(dir, "policy-report.json"), JSON.stringify(violations, null, 2) + "\n");
-  return { rendering, runs, violations, dir, undecrypted: stackConfig.undecrypted };
+  return { ...checked, dir };
 }

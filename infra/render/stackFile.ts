@@ -42,6 +42,8 @@ export function displayPath(file: string): string {
 /** A parsed YAML file whose top level is a mapping, with positions. */
 export interface YamlFile {
   file: string;
+  /** The file's text as read: the document's ranges are offsets into it. */
+  text: string;
   /** The document itself, for readers that edit it in place and keep comments and order. */
   document: Document.Parsed;
   /** The top level as plain values. */
@@ -121,7 +123,7 @@ export function readYamlMapping(file: string, what = "a Pulumi file"): YamlFile 
     const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
     return range ? position(range[0]) : undefined;
   };
-  return { file, document, value: value as Record<string, unknown>, positionOf, keyPositionOf };
+  return { file, text, document, value: value as Record<string, unknown>, positionOf, keyPositionOf };
 }
 
 /**

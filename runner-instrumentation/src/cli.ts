@@ -1,6 +1,10 @@
 import { parseArgs } from "node:util";
 import { version } from "../package.json";
 import { readConfig } from "./config";
+import { displayUrl } from "./displayUrl";
+import { unsentReport } from "./exportLedger";
+import type { Exporter } from "./exporter";
+import { internalErrorText } from "./faultReporter";
 import { execCommand, EXEC_USAGE, invokedAsCli, shimCommand } from "./exec/command";
 import type { ExitOutcome } from "./exec/signals";
 
@@ -18,7 +22,7 @@ Usage: claude-langfuse --version
 Environment: LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL (or LANGFUSE_HOST),
 LANGFUSE_ENABLED, LANGFUSE_MASK_MESSAGES, LANGFUSE_MAX_FIELD_BYTES, LANGFUSE_SEND_COST,
 LANGFUSE_PROJECT, AGENTIC_SESSION_NAME, AGENTIC_SESSION_NAMESPACE, USER_ID, INTERACTIVE,
-LANGFUSE_FLUSH_TIMEOUT_MS, CLAUDE_LANGFUSE_ENABLED, CLAUDE_LANGFUSE_CLI.
+LANGFUSE_FLUSH_TIMEOUT_MS, CLAUDE_LANGFUSE_CLI, CLAUDE_LANGFUSE_MAX_QUEUED.
 `;
 
 /** The wrapper's own subcommands; any other first argument belongs to the CLI (shim mode). */
@@ -93,7 +97,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     failures++;
     warn(m);
   };
-  const exporter = dryRun ? new DryRunExporter(io.stdout) : langfuseExporterFor(config, countingWarn);
+  const exporter: Exporter | undefined = dryRun ? new DryRunExporter(io.stdout) : langfuseExporterFor(config, countingWarn);
   if (!exporter) {
     io.stderr(`claude-langfuse: tracing is off (${config.disabledReason}); nothing to send. Use --dry-run to see the traces.\n`);
     return 1;
@@ -102,13 +106,17 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     // Each file's problems are said as they are found, and counted as failures.
     await replayFiles(files, { config, exporter, warn: countingWarn });
   } catch (e) {
-    io.stderr(`claude-langfuse: ${(e as Error).message}\n`);
-    await exporter.shutdown(30_000);
-    return 1;
+    countingWarn(internalErrorText(e));
   }
-  await exporter.shutdown(30_000);
+  await exporter.shutdown(REPLAY_DEADLINE_MS);
+  const ledger = exporter.ledger?.();
+  const unsent = ledger && unsentReport(ledger, { url: displayUrl(config.baseUrl), deadlineMs: REPLAY_DEADLINE_MS, deadlineFrom: "after the last file", maxQueued: config.maxQueued });
+  if (unsent) countingWarn(unsent);
   return failures > 0 ? 1 : 0;
 }
+
+/** How long replay waits for Langfuse once every file is read. */
+const REPLAY_DEADLINE_MS = 30_000;
 
 /** `replay`'s own arguments, read as `node:util` parses options: `--` ends them. */
 function replayArguments(args: string[]): { dryRun: boolean; files: string[] } | { problem: string } {

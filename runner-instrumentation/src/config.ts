@@ -29,15 +29,20 @@ export interface TracingConfig {
 export const DEFAULT_MAX_FIELD_BYTES = 32_768;
 export const DEFAULT_FLUSH_TIMEOUT_MS = 2_000;
 export const DEFAULT_MAX_QUEUED = 10_000;
-/**
- * Read instead of LANGFUSE_ENABLED when set (even empty). A runner image that traces through the
- * wrapper sets LANGFUSE_ENABLED=false for its own Python tracer and hands the original value on
- * under this name, so that one session is traced once.
- */
-export const WRAPPER_ENABLED_ENV = "CLAUDE_LANGFUSE_ENABLED";
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off"]);
+/**
+ * The values that turn masking off, exactly as the platform's Python runner reads
+ * LANGFUSE_MASK_MESSAGES (ambient_runner/observability_privacy.py): anything else, unset and
+ * empty included, masks.
+ */
+const UNMASKED = new Set(["0", "false", "no"]);
+
+/** Masking as the runner decides it: on unless LANGFUSE_MASK_MESSAGES is 0, false or no. */
+export function masksMessages(value: string | undefined): boolean {
+  return !UNMASKED.has((value ?? "").trim().toLowerCase());
+}
 
 function flag(value: string | undefined): boolean | undefined {
   if (value === undefined || value.trim() === "") return undefined;
@@ -57,7 +62,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
   const publicKey = nonEmpty(env.LANGFUSE_PUBLIC_KEY);
   const secretKey = nonEmpty(env.LANGFUSE_SECRET_KEY);
   // LANGFUSE_HOST is the platform's older name for the same setting.
-  const baseUrl = nonEmpty(env.LANGFUSE_BASE_URL ?? env.LANGFUSE_HOST)?.replace(/\/+$/, "");
+  const urlName = env.LANGFUSE_BASE_URL !== undefined ? "LANGFUSE_BASE_URL" : "LANGFUSE_HOST";
+  const given = nonEmpty(env[urlName])?.replace(/\/+$/, "");
+  // Langfuse authenticates with the key pair (the Authorization header); credentials in the URL
+  // would never be used, only risk being shown.
+  const baseUrl = given !== undefined && hasUserinfo(given) ? withoutUserinfo(given) : given;
+  if (baseUrl !== given) warnings.push(`${urlName} carries a user name or password; they are not used (Langfuse takes LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY) and were removed.`);
 
   // A bad number falls back to the default and says so once, rather than stopping the runner.
   const wholeNumber = (name: string, fallback: number, min: number, max: number, unit: string): number => {
@@ -72,13 +82,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
   const maxFieldBytes = wholeNumber("LANGFUSE_MAX_FIELD_BYTES", DEFAULT_MAX_FIELD_BYTES, 256, Number.MAX_SAFE_INTEGER, "bytes");
   const flushTimeoutMs = wholeNumber("LANGFUSE_FLUSH_TIMEOUT_MS", DEFAULT_FLUSH_TIMEOUT_MS, 0, 60_000, "milliseconds");
   const maxQueued = wholeNumber("CLAUDE_LANGFUSE_MAX_QUEUED", DEFAULT_MAX_QUEUED, 100, Number.MAX_SAFE_INTEGER, "observations");
-  const enabledName = env[WRAPPER_ENABLED_ENV] !== undefined ? WRAPPER_ENABLED_ENV : "LANGFUSE_ENABLED";
-  const enabledRaw = env[enabledName];
-  for (const name of [enabledName, "LANGFUSE_MASK_MESSAGES", "LANGFUSE_SEND_COST", "INTERACTIVE"] as const) {
+  for (const name of ["LANGFUSE_ENABLED", "LANGFUSE_SEND_COST", "INTERACTIVE"] as const) {
     const raw = env[name];
     if (raw !== undefined && raw.trim() !== "" && flag(raw) === undefined) {
       warnings.push(`${name} is "${raw}": use true or false.`);
     }
+  }
+  const maskRaw = env.LANGFUSE_MASK_MESSAGES;
+  if (maskRaw !== undefined && maskRaw.trim() !== "" && masksMessages(maskRaw) && !TRUE.has(maskRaw.trim().toLowerCase())) {
+    warnings.push(`LANGFUSE_MASK_MESSAGES is "${maskRaw}": messages stay masked; only false (or 0, no) sends them.`);
   }
 
   const config: TracingConfig = {
@@ -86,7 +98,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
     publicKey,
     secretKey,
     baseUrl,
-    maskMessages: flag(env.LANGFUSE_MASK_MESSAGES) ?? false,
+    maskMessages: masksMessages(env.LANGFUSE_MASK_MESSAGES),
     maxFieldBytes,
     sendCost: flag(env.LANGFUSE_SEND_COST) ?? false,
     sessionName: nonEmpty(env.AGENTIC_SESSION_NAME),
@@ -104,18 +116,34 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
     // No default endpoint: session data must never go to a hosted service nobody configured.
     !baseUrl && "LANGFUSE_BASE_URL (or LANGFUSE_HOST)",
   ].filter((m): m is string => typeof m === "string");
-  if (flag(enabledRaw) === false) {
+  if (flag(env.LANGFUSE_ENABLED) === false) {
     config.enabled = false;
-    config.disabledReason = `${enabledName} is false`;
+    config.disabledReason = "LANGFUSE_ENABLED is false";
   } else if (missing.length > 0) {
     config.enabled = false;
     config.disabledReason = `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`;
   } else if (!isHttpUrl(baseUrl)) {
     config.enabled = false;
     // The value itself is not repeated: a URL can carry credentials.
-    config.disabledReason = `${env.LANGFUSE_BASE_URL ? "LANGFUSE_BASE_URL" : "LANGFUSE_HOST"} is not an http(s) URL`;
+    config.disabledReason = `${urlName} is not an http(s) URL`;
   }
   return config;
+}
+
+function hasUserinfo(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.username !== "" || url.password !== "";
+  } catch {
+    return false;
+  }
+}
+
+function withoutUserinfo(value: string): string {
+  const url = new URL(value);
+  url.username = "";
+  url.password = "";
+  return url.href.replace(/\/+$/, "");
 }
 
 function isHttpUrl(value: string | undefined): boolean {

@@ -2,8 +2,13 @@ import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME, LangfuseOtelSpanAttributes 
 import { LangfuseSpanProcessor } from "@langfuse/otel";
 import { createObservationAttributes } from "@langfuse/tracing";
 import { ROOT_CONTEXT, trace as otelTrace, TraceFlags, type SpanContext, type Tracer } from "@opentelemetry/api";
-import { BasicTracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace-base";
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { BasicTracerProvider, type IdGenerator, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import * as http from "node:http";
+import * as https from "node:https";
 import type { Observation, ObservationEvent, TraceInfo } from "./events";
+import { countLoss, emptyLedger, failureReason, type ExportLedger, type LossReason } from "./exportLedger";
 
 /** Below the span processor's queue of 2,048, with room for one batch in flight. */
 const MAX_UNDRAINED_SPANS = 1_500;
@@ -22,6 +27,8 @@ export interface Exporter {
   shutdown(deadlineMs: number): Promise<void>;
   /** Observations handed over and not yet passed on (absent: the exporter keeps nothing back). */
   backlog?(): number;
+  /** What became of every observation handed over so far (absent: nothing is sent anywhere). */
+  ledger?(): ExportLedger;
 }
 
 export interface LangfuseExporterSettings {
@@ -36,8 +43,8 @@ export interface LangfuseExporterSettings {
   flushIntervalSeconds?: number;
   /** Observations that may wait here for Langfuse (memory stays bounded when it is unreachable). */
   maxBacklog?: number;
-  /** Told about failures, once each; never given secrets. */
-  onError?: (message: string) => void;
+  /** Told each time the ledger changes (observations handed over or dropped, an export answered); `ledger()` has it. */
+  onProgress?: () => void;
 }
 
 /**
@@ -65,11 +72,9 @@ export class LangfuseExporter implements Exporter {
   private readonly ids = new PresetIdGenerator();
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
-  private readonly reported = new Set<string>();
   private readonly waiting: ObservationEvent[] = [];
   private sentSinceDrain = 0;
-  /** Observations dropped because Langfuse did not keep up. */
-  droppedTotal = 0;
+  private readonly account = emptyLedger();
   private draining: Promise<void> | undefined;
   private readonly openedTraces = new Set<string>();
 
@@ -78,7 +83,18 @@ export class LangfuseExporter implements Exporter {
       publicKey: settings.publicKey,
       secretKey: settings.secretKey,
       baseUrl: settings.baseUrl,
-      timeout: settings.timeoutSeconds ?? 10,
+      exporter: countedOtlpExporter(settings, {
+        outcome: (n, error, lastStatus) => {
+          if (error === undefined) this.account.sent += n;
+          else countLoss(this.account, failureReason(error, lastStatus), n);
+          this.progress();
+        },
+        wire: (problem) => {
+          if (problem === this.account.lastProblem) return;
+          this.account.lastProblem = problem;
+          this.progress();
+        },
+      }),
       flushAt: settings.flushAt ?? 100,
       flushInterval: settings.flushIntervalSeconds ?? 2,
       // Media upload would call other endpoints with the content; the tracer sends none.
@@ -95,15 +111,29 @@ export class LangfuseExporter implements Exporter {
     return this.waiting.length;
   }
 
+  ledger(): ExportLedger {
+    const { lastProblem, ...counts } = this.account;
+    return { ...counts, lost: { ...counts.lost }, ...(lastProblem ? { lastProblem } : {}) };
+  }
+
   emit(events: ObservationEvent[]): void {
     for (const e of events) this.waiting.push(e);
+    this.account.handed += events.length;
     const max = this.settings.maxBacklog ?? MAX_BACKLOG;
     if (this.waiting.length > max) {
-      const dropped = this.waiting.splice(0, this.waiting.length - max).length;
-      this.droppedTotal += dropped;
-      this.report(`Langfuse is not keeping up: dropped ${dropped} observations, keeping the latest ${max}`);
+      // The oldest go: the latest turn is the one a reader of the trace is most likely to want.
+      countLoss(this.account, "queue-full", this.waiting.splice(0, this.waiting.length - max).length);
     }
+    this.progress();
     this.pump();
+  }
+
+  private progress(): void {
+    try {
+      this.settings.onProgress?.();
+    } catch {
+      // A failing listener must not turn into a failing host.
+    }
   }
 
   /**
@@ -123,8 +153,8 @@ export class LangfuseExporter implements Exporter {
       this.sentSinceDrain++;
       try {
         this.send(event);
-      } catch (e) {
-        this.report(`could not record observation "${event.observation.name}": ${describeError(e)}`);
+      } catch {
+        countLoss(this.account, "not-recorded", 1);
       }
       if (this.opens(event.trace.id)) {
         opened = true;
@@ -134,7 +164,8 @@ export class LangfuseExporter implements Exporter {
     if (!this.draining && (opened || this.waiting.length > 0)) {
       this.draining = this.provider
         .forceFlush()
-        .catch((e: unknown) => this.report(`export to ${this.settings.baseUrl} failed: ${describeError(e)}`))
+        // Failed requests are counted in the ledger, span by span, as they come back.
+        .catch(() => undefined)
         .then(() => {
           this.sentSinceDrain = 0;
           this.draining = undefined;
@@ -180,49 +211,90 @@ export class LangfuseExporter implements Exporter {
     span.end(o.endTime);
   }
 
+  /** Sends what is queued, giving up after `deadlineMs`; what is still waiting then stays in the ledger as waiting. */
   async flush(deadlineMs: number): Promise<void> {
-    await this.withDeadline("flush", deadlineMs, () => this.drain());
+    await withDeadline(deadlineMs, () => this.drain());
   }
 
   async shutdown(deadlineMs: number): Promise<void> {
-    await this.withDeadline("shutdown", deadlineMs, async () => {
+    await withDeadline(deadlineMs, async () => {
       await this.drain();
       await this.provider.shutdown();
     });
   }
+}
 
-  private async withDeadline(what: string, deadlineMs: number, work: () => Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), deadlineMs);
-      timer.unref?.();
-    });
-    try {
-      const outcome = await Promise.race([work().then(() => "done" as const), deadline]);
-      if (outcome === "late") this.report(`${what} to ${this.settings.baseUrl} did not finish within ${deadlineMs} ms; unsent spans are dropped`);
-    } catch (e) {
-      this.report(`${what} to ${this.settings.baseUrl} failed: ${describeError(e)}`);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private report(message: string): void {
-    if (this.reported.has(message)) return;
-    this.reported.add(message);
-    try {
-      this.settings.onError?.(message);
-    } catch {
-      // A failing reporter must not turn into a failing host.
-    }
+/** Runs `work` until it settles or `deadlineMs` passes, whichever is first; never rejects. */
+async function withDeadline(deadlineMs: number, work: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, deadlineMs);
+    timer.unref?.();
+  });
+  try {
+    await Promise.race([work().catch(() => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-/** OpenTelemetry rejects flushes with an array of the processors' errors. */
-function describeError(e: unknown): string {
-  if (Array.isArray(e)) return e.map(describeError).join("; ");
-  if (e instanceof Error) return e.message;
-  return String(e);
+/**
+ * The OTLP exporter the Langfuse SDK would make for itself (same URL, headers and timeout), wrapped
+ * so that every request's outcome is counted, span by span. Its HTTP agent notes the status of
+ * each failing answer: OpenTelemetry's exporter retries 429, 502, 503 and 504 and then reports
+ * them without their number.
+ */
+function countedOtlpExporter(
+  settings: LangfuseExporterSettings,
+  listen: {
+    /** A request's final outcome for its spans (`error` undefined: sent). */
+    outcome: (spans: number, error: unknown, lastStatus: number | undefined) => void;
+    /** Each attempt on the wire: what went wrong, or undefined for a success. */
+    wire: (problem: LossReason | undefined) => void;
+  },
+): SpanExporter {
+  let lastStatus: number | undefined;
+  const inner = new OTLPTraceExporter({
+    url: `${settings.baseUrl}/api/public/otel/v1/traces`,
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${settings.publicKey}:${settings.secretKey}`).toString("base64")}`,
+      "x-langfuse-sdk-name": "javascript",
+      "x-langfuse-sdk-version": LANGFUSE_SDK_VERSION,
+      "x-langfuse-public-key": settings.publicKey,
+    },
+    timeoutMillis: (settings.timeoutSeconds ?? 10) * 1000,
+    httpAgentOptions: (protocol: string) =>
+      attemptNotingAgent(protocol === "https:" ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }), (status, error) => {
+        if (status !== undefined && status >= 300) lastStatus = status;
+        listen.wire(error !== undefined ? failureReason(error) : status !== undefined && status >= 300 ? `http-${status}` : undefined);
+      }),
+  });
+  return {
+    export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
+      inner.export(spans, (result) => {
+        try {
+          listen.outcome(spans.length, result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error("export failed")), lastStatus);
+        } finally {
+          done(result);
+        }
+      });
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush(),
+  };
+}
+
+/** `agent`, telling `onAttempt` how every request it carries went: the answer's status, or the error. */
+function attemptNotingAgent<A extends http.Agent>(agent: A, onAttempt: (status: number | undefined, error?: Error) => void): A {
+  // Every ClientRequest passes itself to its agent's addRequest (as proxy agents rely on).
+  const carrier = agent as unknown as { addRequest(request: http.ClientRequest, options: unknown): void };
+  const addRequest = carrier.addRequest.bind(agent);
+  carrier.addRequest = (request, options) => {
+    request.once("response", (response: http.IncomingMessage) => onAttempt(response.statusCode ?? 0));
+    request.once("error", (error: Error) => onAttempt(undefined, error));
+    addRequest(request, options);
+  };
+  return agent;
 }
 
 function observationAttributes(o: Observation) {

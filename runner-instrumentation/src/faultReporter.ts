@@ -27,12 +27,21 @@ export function createFaultReporter(write: (line: string) => void, prefix = "cla
   };
 }
 
-/** Sorts the exporter's messages into kinds, so that each kind is said once. */
-export function exporterFaultKind(message: string): string {
-  if (/not keeping up|dropped \d+ observations/.test(message)) return "export-backlog";
-  if (/did not finish within/.test(message)) return "export-deadline";
-  if (/could not record observation/.test(message)) return "record";
+/** Sorts the tracer's messages into kinds, so that each kind is said once. */
+export function tracerFaultKind(message: string): string {
   if (/tracing stopped after an internal error/.test(message)) return "internal";
   if (/tracing is off/.test(message)) return "disabled";
-  return "export";
+  return "tracer";
+}
+
+/** Errors whose messages V8 writes itself, naming code and never data. */
+const CODE_ERRORS = new Set(["TypeError", "RangeError", "ReferenceError"]);
+
+/**
+ * An internal error as a message may show it: its class, and its text only where V8 wrote it
+ * (a JSON SyntaxError quotes its input, a library's Error may carry anything).
+ */
+export function internalErrorText(e: unknown): string {
+  const name = e instanceof Error && /^\w+$/.test(e.name) ? e.name : "Error";
+  return e instanceof Error && CODE_ERRORS.has(e.name) ? `${name}: ${e.message.slice(0, 200)}` : name;
 }

@@ -1,6 +1,8 @@
 import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
 import { readConfig, type TracingConfig } from "./config";
+import { displayUrl } from "./displayUrl";
 import type { Exporter } from "./exporter";
+import { unsentReport } from "./exportLedger";
 import type { IdSource } from "./ids";
 import { SDK_STREAM_MAPPING, sdkInput } from "./sources/sdkStream";
 import { createTracer, langfuseExporterFor } from "./tracer";
@@ -52,6 +54,10 @@ export async function* traceSession(
     throw e;
   } finally {
     tracer.end(failure);
-    await tracer.shutdown(options.flushDeadlineMs ?? 5_000);
+    const deadlineMs = options.flushDeadlineMs ?? 5_000;
+    await tracer.shutdown(deadlineMs);
+    const ledger = exporter.ledger?.();
+    const report = ledger && unsentReport(ledger, { url: displayUrl(config.baseUrl), deadlineMs, deadlineFrom: "after the stream ended", maxQueued: config.maxQueued });
+    if (report) warn(report);
   }
 }

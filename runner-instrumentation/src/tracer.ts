@@ -1,6 +1,7 @@
 import type { TracingConfig } from "./config";
 import type { ObservationEvent } from "./events";
 import { LangfuseExporter, type Exporter } from "./exporter";
+import { internalErrorText } from "./faultReporter";
 import type { IdSource } from "./ids";
 import { createMapper, type MapperInput, type MapperOptions } from "./mapper";
 import { prepareEvent } from "./mask";
@@ -32,7 +33,7 @@ export function mapperOptionsFrom(config: TracingConfig): Omit<MapperOptions, "t
 }
 
 /** The Langfuse exporter for an enabled config; undefined when tracing is off. */
-export function langfuseExporterFor(config: TracingConfig, warn: (message: string) => void): Exporter | undefined {
+export function langfuseExporterFor(config: TracingConfig, warn: (message: string) => void, onProgress?: () => void): Exporter | undefined {
   if (!config.enabled || !config.publicKey || !config.secretKey || !config.baseUrl) return undefined;
   try {
     return new LangfuseExporter({
@@ -40,10 +41,10 @@ export function langfuseExporterFor(config: TracingConfig, warn: (message: strin
       secretKey: config.secretKey,
       baseUrl: config.baseUrl,
       maxBacklog: config.maxQueued,
-      onError: (m) => warn(`langfuse: ${m}`),
+      onProgress,
     });
   } catch (e) {
-    warn(`langfuse: tracing is off: the exporter could not be set up (${(e as Error).message})`);
+    warn(`langfuse: tracing is off: the exporter could not be set up (${internalErrorText(e)})`);
     return undefined;
   }
 }
@@ -61,7 +62,7 @@ export function createTracer(settings: TracerSettings): Tracer {
       if (events.length > 0) exporter.emit(events.map((e) => prepareEvent(e, config)));
     } catch (e) {
       broken = true;
-      warn(`langfuse: tracing stopped after an internal error while ${what}: ${(e as Error).message}`);
+      warn(`langfuse: tracing stopped after an internal error while ${what} (${internalErrorText(e)})`);
     }
   };
 

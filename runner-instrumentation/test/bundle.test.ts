@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OtlpReceiver } from "./otlpReceiver";
 import { recording } from "./recordingsPath";
+import { BUNDLE as SHIPPED, bundleIsCurrent } from "./shippedBundle";
 import { runDirect, runWrapper, STANDIN } from "./wrapperRun";
 
-const PACKAGE = path.resolve(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "claude-langfuse-bundle-"));
 /** The bundle, alone in a directory with no node_modules anywhere above it. */
 const BUNDLE = path.join(tmp, "claude-langfuse.cjs");
@@ -16,12 +16,12 @@ describe("the runner-image bundle (npm run bundle)", () => {
   const receiver = new OtlpReceiver();
   let baseUrl = "";
   beforeAll(async () => {
-    const built = spawnSync("npm", ["run", "bundle"], { cwd: PACKAGE, encoding: "utf8", timeout: 60_000 });
-    expect(built.status, built.stderr).toBe(0);
-    fs.copyFileSync(path.join(PACKAGE, "dist/claude-langfuse.cjs"), BUNDLE);
+    // Built by `npm run bundle` in the test run's global setup, from the sources as they are.
+    expect(bundleIsCurrent()).toBe(true);
+    fs.copyFileSync(SHIPPED, BUNDLE);
     fs.chmodSync(BUNDLE, 0o755);
     baseUrl = await receiver.start();
-  }, 90_000);
+  });
   afterAll(async () => {
     await receiver.stop();
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { OtlpReceiver } from "./otlpReceiver";
 import { allRecordings, recording } from "./recordingsPath";
-import { STANDIN } from "./wrapperRun";
+import { BUNDLE, STANDIN } from "./wrapperRun";
 
 const BIN = path.resolve(__dirname, "../bin/claude-langfuse.js");
 
@@ -91,12 +91,24 @@ describe("claude-langfuse replay --dry-run", () => {
     expect(new Set(doc.traces.map((t) => t.sessionId))).toEqual(new Set(["559081d6-534c-40b9-afeb-5eb72cd84309"]));
   });
 
-  it("with LANGFUSE_MASK_MESSAGES=true prints no inputs or outputs and keeps the usage", () => {
-    const { code, stdout } = cli(["replay", "--dry-run", recording("stream-json/trackgentic-stream.jsonl")], { LANGFUSE_MASK_MESSAGES: "true" });
-    expect(code).toBe(0);
-    const observations = (JSON.parse(stdout) as { traces: PrintedTrace[] }).traces.flatMap((t) => t.observations);
-    expect(observations.filter((o) => "input" in o || "output" in o)).toEqual([]);
-    expect(observations.filter((o) => o.type === "generation").reduce((s, g) => s + (g.usageDetails?.output ?? 0), 0)).toBe(1_206);
+  it.each([["unset", {}], ["true", { LANGFUSE_MASK_MESSAGES: "true" }], ["empty", { LANGFUSE_MASK_MESSAGES: "" }]])(
+    "with LANGFUSE_MASK_MESSAGES %s (masked, as the runner masks) prints no inputs or outputs and keeps the usage",
+    (_, env) => {
+      const { code, stdout } = cli(["replay", "--dry-run", recording("stream-json/trackgentic-stream.jsonl")], env);
+      expect(code).toBe(0);
+      const observations = (JSON.parse(stdout) as { traces: PrintedTrace[] }).traces.flatMap((t) => t.observations);
+      expect(observations.filter((o) => "input" in o || "output" in o)).toEqual([]);
+      expect(observations.filter((o) => o.type === "generation").reduce((s, g) => s + (g.usageDetails?.output ?? 0), 0)).toBe(1_206);
+    },
+  );
+
+  it("with LANGFUSE_MASK_MESSAGES=false (or 0, no) prints the inputs and outputs", () => {
+    for (const value of ["false", "0", "no"]) {
+      const { code, stdout } = cli(["replay", "--dry-run", recording("stream-json/trackgentic-stream.jsonl")], { LANGFUSE_MASK_MESSAGES: value }, [process.execPath, BUNDLE]);
+      expect(code).toBe(0);
+      const observations = (JSON.parse(stdout) as { traces: PrintedTrace[] }).traces.flatMap((t) => t.observations);
+      expect(observations.filter((o) => o.type === "generation" && "output" in o).length, value).toBeGreaterThan(0);
+    }
   });
 
   it("refuses to send without keys, says why once, and exits 1; bad usage exits 2", () => {

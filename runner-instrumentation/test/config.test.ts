@@ -32,7 +32,34 @@ describe("configuration from the environment", () => {
 
   it("accepts the platform's older LANGFUSE_HOST and prefers LANGFUSE_PROJECT over the namespace", () => {
     const config = readConfig({ ...keys, LANGFUSE_HOST: "https://langfuse.apps.rosa.example.com", LANGFUSE_PROJECT: "payments", AGENTIC_SESSION_NAMESPACE: "team-payments" });
-    expect(config).toMatchObject({ enabled: true, baseUrl: "https://langfuse.apps.rosa.example.com", project: "payments", maxFieldBytes: 32_768, maskMessages: false, sendCost: false });
+    expect(config).toMatchObject({ enabled: true, baseUrl: "https://langfuse.apps.rosa.example.com", project: "payments", maxFieldBytes: 32_768, maskMessages: true, sendCost: false });
+  });
+
+  it.each([
+    [undefined, true],
+    ["", true],
+    ["true", true],
+    ["1", true],
+    ["off", true],
+    ["anything", true],
+    ["false", false],
+    [" FALSE ", false],
+    ["0", false],
+    ["no", false],
+  ])("masks messages as the platform's runner does: LANGFUSE_MASK_MESSAGES=%j masks: %s", (value, masked) => {
+    expect(readConfig({ ...keys, LANGFUSE_HOST: "http://langfuse-web:3000", ...(value === undefined ? {} : { LANGFUSE_MASK_MESSAGES: value }) }).maskMessages).toBe(masked);
+  });
+
+  it("says that a value it does not know keeps messages masked", () => {
+    expect(readConfig({ LANGFUSE_MASK_MESSAGES: "off" }).warnings).toEqual(['LANGFUSE_MASK_MESSAGES is "off": messages stay masked; only false (or 0, no) sends them.']);
+    expect(readConfig({ LANGFUSE_MASK_MESSAGES: "true" }).warnings).toEqual([]);
+  });
+
+  it("drops credentials from the endpoint, saying so without them", () => {
+    const config = readConfig({ ...keys, LANGFUSE_HOST: "http://admin:UrlPassw0rd@langfuse-web.langfuse.svc.cluster.local:3000/" });
+    expect(config.baseUrl).toBe("http://langfuse-web.langfuse.svc.cluster.local:3000");
+    expect(config.warnings).toEqual(["LANGFUSE_HOST carries a user name or password; they are not used (Langfuse takes LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY) and were removed."]);
+    expect(JSON.stringify(config)).not.toContain("UrlPassw0rd");
   });
 
   it("is off without keys or endpoint, saying which variables are missing and never their values", () => {
@@ -77,11 +104,11 @@ describe("the wrapper's settings", () => {
     expect(bad.warnings).toEqual(['LANGFUSE_FLUSH_TIMEOUT_MS is "2s": use a whole number of milliseconds from 0 to 60000; using 2000.']);
   });
 
-  it("CLAUDE_LANGFUSE_ENABLED, when set, replaces LANGFUSE_ENABLED (the runner's Python tracer is switched off with the latter)", () => {
-    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "false", CLAUDE_LANGFUSE_ENABLED: "true" }).enabled).toBe(true);
-    // Handed on empty (the pod had no LANGFUSE_ENABLED): on, as without either.
-    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "false", CLAUDE_LANGFUSE_ENABLED: "" }).enabled).toBe(true);
-    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "true", CLAUDE_LANGFUSE_ENABLED: "false" })).toMatchObject({ enabled: false, disabledReason: "CLAUDE_LANGFUSE_ENABLED is false" });
+  it("LANGFUSE_ENABLED decides for the wrapper as it does for the runner (the image leaves it alone)", () => {
+    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "true" }).enabled).toBe(true);
+    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "false" })).toMatchObject({ enabled: false, disabledReason: "LANGFUSE_ENABLED is false" });
+    // A variable the wrapper once read instead: no longer consulted.
+    expect(readConfig({ ...keys, LANGFUSE_ENABLED: "true", CLAUDE_LANGFUSE_ENABLED: "false" }).enabled).toBe(true);
   });
 
   it("CLAUDE_LANGFUSE_MAX_QUEUED bounds what waits for Langfuse", () => {

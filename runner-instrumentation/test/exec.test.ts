@@ -69,7 +69,7 @@ describe("claude-langfuse exec -- <cli>", () => {
 
   it("takes the prompt given on the command line, and text piped to stdin, as the turn's input; the arguments reach the CLI unchanged", async () => {
     const argvFile = path.join(tmp, "argv-p.json");
-    const env = { ...KEYS, LANGFUSE_BASE_URL: baseUrl, AGENTIC_SESSION_NAME: "session-argv", STANDIN_ARGV_FILE: argvFile };
+    const env = { ...KEYS, LANGFUSE_BASE_URL: baseUrl, LANGFUSE_MASK_MESSAGES: "false", AGENTIC_SESSION_NAME: "session-argv", STANDIN_ARGV_FILE: argvFile };
     const args = ["-p", "summarise the log", "--output-format", "stream-json", "--verbose"];
     const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN, ...args], { env, stdin: "ERROR disk full\nWARN retrying\n" });
     expect(wrapped.code).toBe(0);
@@ -79,7 +79,7 @@ describe("claude-langfuse exec -- <cli>", () => {
   });
 
   it("passes stdin through to the CLI and takes the prompt written there as the turn's input", async () => {
-    const env = { ...KEYS, LANGFUSE_BASE_URL: baseUrl, AGENTIC_SESSION_NAME: "session-stdin" };
+    const env = { ...KEYS, LANGFUSE_BASE_URL: baseUrl, LANGFUSE_MASK_MESSAGES: "false", AGENTIC_SESSION_NAME: "session-stdin" };
     const prompt = `${JSON.stringify({ type: "user", message: { role: "user", content: "list the files" }, parent_tool_use_id: null, session_id: "default" })}\n`;
     const args = ["--output-format", "stream-json", "--verbose", "--input-format", "stream-json"];
     const direct = await runWrapper(args, { env, stdin: prompt, entry: [process.execPath, STANDIN] });
@@ -88,5 +88,27 @@ describe("claude-langfuse exec -- <cli>", () => {
     expect(wrapped.stdout.equals(direct.stdout)).toBe(true);
     const root = receiver.spans().find((s) => s.attributes["session.id"] === "session-stdin" && s.parentSpanId === undefined);
     expect(root?.attributes["langfuse.observation.input"]).toBe("list the files");
+  });
+
+  it("with LANGFUSE_MASK_MESSAGES unset (as in the runner, masked by default), no prompt, answer or tool output leaves the wrapper; usage and structure do", async () => {
+    const env = { ...KEYS, LANGFUSE_BASE_URL: baseUrl, AGENTIC_SESSION_NAME: "session-masked" };
+    const prompt = `${JSON.stringify({ type: "user", message: { role: "user", content: "summarise the incident report" }, parent_tool_use_id: null, session_id: "" })}\n`;
+    const before = receiver.requests.length;
+    const wrapped = await runWrapper(["exec", "--", process.execPath, STANDIN, "--output-format", "stream-json", "--verbose", "--input-format", "stream-json"], { env, stdin: prompt });
+    expect(wrapped.code).toBe(0);
+    const sent = receiver.requests.slice(before).filter((r) => r.spans.some((s) => s.attributes["session.id"] === "session-masked"));
+    const spans = sent.flatMap((r) => r.spans);
+    expect(spans).toHaveLength(5);
+    expect(spans.filter((s) => s.attributes["langfuse.observation.usage_details"] !== undefined).length).toBeGreaterThan(0);
+    const bodies = sent.map((r) => r.body).join("\n");
+    // The prompt, the stand-in's answers, its tool call's command and the tool's output.
+    const stdout = wrapped.stdout.toString("utf8");
+    const texts = [...stdout.matchAll(/"text":"([^"]{8,})"/g)].map((m) => m[1]!);
+    expect(texts.length).toBeGreaterThan(0);
+    for (const text of ["summarise the incident report", ...texts, "ls -la", "total 8"]) expect(bodies).not.toContain(text);
+    for (const s of spans) {
+      expect(s.attributes["langfuse.observation.input"]).toBeUndefined();
+      expect(s.attributes["langfuse.observation.output"]).toBeUndefined();
+    }
   });
 });

@@ -4,13 +4,15 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readConfig } from "../src/config";
 import { DryRunExporter } from "../src/dryRunExporter";
+import { displayUrl } from "../src/displayUrl";
 import { LangfuseExporter } from "../src/exporter";
+import { failureReason, unsentReport } from "../src/exportLedger";
 import { sequentialIds } from "../src/ids";
 import { replayFiles } from "../src/replay";
 import { STREAM_MAPPING } from "../src/sources/streamJson";
 import { createTracer } from "../src/tracer";
 import { apiRetry, assistant, init, prompt, result, SONNET_ALIAS, text, timed, toolResult, toolUse, usage } from "./claudeSession";
-import { OtlpReceiver, type ReceivedRequest, type ReceivedSpan } from "./otlpReceiver";
+import { closedPort, OtlpReceiver, type ReceivedRequest, type ReceivedSpan } from "./otlpReceiver";
 import { recording } from "./recordingsPath";
 
 const PUBLIC_KEY = "pk-lf-1b4e28ba-2fa1-11d2-883f-0016d3cca427";
@@ -34,6 +36,7 @@ describe("the Langfuse exporter, against a real OTLP/HTTP receiver on loopback",
   let baseUrl = "";
   let expected: ReturnType<DryRunExporter["document"]>;
   let spans: ReceivedSpan[] = [];
+  let ledger: ReturnType<LangfuseExporter["ledger"]>;
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -43,10 +46,11 @@ describe("the Langfuse exporter, against a real OTLP/HTTP receiver on loopback",
     const dryRun = new DryRunExporter();
     await replayFiles([SESSION_FILE], { config, exporter: dryRun, ids: sequentialIds(), warn: (m) => errors.push(m) });
     expected = dryRun.document();
-    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl, onError: (m) => errors.push(m) });
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl });
     await replayFiles([SESSION_FILE], { config, exporter, ids: sequentialIds(), warn: (m) => errors.push(m) });
     await exporter.shutdown(10_000);
     spans = receiver.spans();
+    ledger = exporter.ledger();
   });
   afterAll(() => receiver.stop());
 
@@ -58,7 +62,14 @@ describe("the Langfuse exporter, against a real OTLP/HTTP receiver on loopback",
       expect(r.url).toBe("/api/public/otel/v1/traces");
       expect(r.headers["content-type"]).toBe("application/json");
       expect(r.headers.authorization).toBe(`Basic ${Buffer.from(`${PUBLIC_KEY}:${SECRET_KEY}`).toString("base64")}`);
+      // What the SDK's own exporter sends: Langfuse v4 writes such requests straight to its events table.
+      expect([r.headers["x-langfuse-sdk-name"], r.headers["x-langfuse-public-key"]]).toEqual(["javascript", PUBLIC_KEY]);
     }
+  });
+
+  it("accounts for every span: all handed over, all sent, nothing to report", () => {
+    expect(ledger).toEqual({ handed: spans.length, sent: spans.length, lost: {} });
+    expect(unsentReport(ledger, { url: displayUrl(baseUrl), deadlineMs: 10_000 })).toBeUndefined();
   });
 
   it("sends exactly the observations the dry run prints: same ids, parents, names, types, models, usage and times", () => {
@@ -123,34 +134,107 @@ describe("when Langfuse is unreachable or stalls", () => {
     observation: { id: "00f067aa0ba902b7", type: "agent" as const, name: "claude-code", level: "DEFAULT" as const, startTime: new Date(), endTime: new Date() },
   };
 
-  it("reports a refused connection, without the keys, and resolves without throwing", async () => {
-    const closed = new OtlpReceiver();
-    const url = await closed.start();
-    await closed.stop();
-    const errors: string[] = [];
-    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 2, onError: (m) => errors.push(m) });
+  it("counts a refused connection, and resolves without throwing", async () => {
+    const url = await closedPort();
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 2 });
     exporter.emit([event]);
-    await expect(exporter.shutdown(3_000)).resolves.toBeUndefined();
-    const hostPort = url.replace("http://", "");
-    // The trace's first span goes out on a flush of its own, which is where the refusal shows.
-    expect(errors).toEqual([`export to ${url} failed: connect ECONNREFUSED ${hostPort}`]);
+    await expect(exporter.shutdown(10_000)).resolves.toBeUndefined();
+    // Refusals are retried until the request's own timeout (2 s here), then given up on.
+    expect(exporter.ledger()).toEqual({ handed: 1, sent: 0, lost: { refused: 1 }, lastProblem: "refused" });
+    expect(unsentReport(exporter.ledger(), { url: displayUrl(url), deadlineMs: 3_000 })).toBe(
+      `langfuse: 1 of 1 span not sent to ${url} (deadline 3,000 ms): 1 failed: the connection was refused.`,
+    );
   });
 
-  it("gives up on a stalled endpoint at its own deadline", async () => {
+  it("gives up on a stalled endpoint at its own deadline; what was in flight is still waiting", async () => {
     const stalled = new OtlpReceiver("hang");
     const url = await stalled.start();
-    const errors: string[] = [];
-    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 30, onError: (m) => errors.push(m) });
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 30 });
     exporter.emit([event]);
     const started = Date.now();
     await exporter.flush(400);
     const waited = Date.now() - started;
     expect(waited).toBeGreaterThanOrEqual(350);
-    expect(waited).toBeLessThan(2_000);
-    expect(errors).toEqual([`flush to ${url} did not finish within 400 ms; unsent spans are dropped`]);
+    expect(waited).toBeLessThan(5_000);
+    expect(exporter.ledger()).toEqual({ handed: 1, sent: 0, lost: {} });
+    expect(unsentReport(exporter.ledger(), { url: displayUrl(url), deadlineMs: 400 })).toBe(
+      `langfuse: 1 of 1 span not sent to ${url} (deadline 400 ms): 1 still waiting when the deadline passed.`,
+    );
     expect(stalled.requests).toHaveLength(1);
     await stalled.stop();
     await exporter.shutdown(500);
+  });
+
+  it("counts a request Langfuse never answers within the request's own timeout as timed out", async () => {
+    const stalled = new OtlpReceiver("hang");
+    const url = await stalled.start();
+    try {
+      const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 1 });
+      exporter.emit([event]);
+      await exporter.shutdown(20_000);
+      expect(exporter.ledger()).toEqual({ handed: 1, sent: 0, lost: { "timed-out": 1 } });
+      expect(unsentReport(exporter.ledger(), { url: displayUrl(url), deadlineMs: 20_000 })).toBe(
+        `langfuse: 1 of 1 span not sent to ${url} (deadline 20,000 ms): 1 failed: Langfuse did not answer in time.`,
+      );
+    } finally {
+      await stalled.stop();
+    }
+  }, 30_000);
+
+  it.each([
+    [401, "failed: Langfuse answered HTTP 401"],
+    [500, "failed: Langfuse answered HTTP 500"],
+    // Retried by OpenTelemetry's exporter, then reported without its number: the wire has it.
+    [503, "failed: Langfuse answered HTTP 503"],
+  ])("counts each span of a request Langfuse answers with HTTP %i", async (status, phrase) => {
+    const failing = new OtlpReceiver({ status });
+    const url = await failing.start();
+    try {
+      // Timeout 1 s: the retries of a 503 stop within it.
+      const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, timeoutSeconds: 1 });
+      const second = { ...event, observation: { ...event.observation, id: "00f067aa0ba902b8", parentId: "00f067aa0ba902b7", type: "tool" as const, name: "Bash" } };
+      exporter.emit([event, second]);
+      await exporter.shutdown(20_000);
+      expect(exporter.ledger()).toEqual({ handed: 2, sent: 0, lost: { [`http-${status}`]: 2 }, lastProblem: `http-${status}` });
+      expect(unsentReport(exporter.ledger(), { url: displayUrl(url), deadlineMs: 20_000 })).toBe(`langfuse: 2 of 2 spans not sent to ${url} (deadline 20,000 ms): 2 ${phrase}.`);
+    } finally {
+      await failing.stop();
+    }
+  }, 30_000);
+
+  it("counts what it drops when more than its queue holds waits for Langfuse", async () => {
+    const stalled = new OtlpReceiver("hang");
+    const url = await stalled.start();
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: url, maxBacklog: 100 });
+    const many = Array.from({ length: 350 }, (_, i) => ({ trace: event.trace, observation: { ...event.observation, id: (0x1000 + i).toString(16).padStart(16, "0") } }));
+    exporter.emit(many);
+    await exporter.shutdown(300);
+    await stalled.stop();
+    const ledger = exporter.ledger();
+    // The oldest 250 go at once; of the 100 kept, the first is in flight and the rest wait behind it.
+    expect(ledger.lost).toEqual({ "queue-full": 250 });
+    expect(unsentReport(ledger, { url: displayUrl(url), deadlineMs: 300, maxQueued: 100 })).toBe(
+      `langfuse: 350 of 350 spans not sent to ${url} (deadline 300 ms): 100 still waiting when the deadline passed, ` +
+        "250 dropped because more than 100 were waiting (the queue was full: CLAUDE_LANGFUSE_MAX_QUEUED).",
+    );
+  });
+});
+
+describe("what a report may show", () => {
+  it("one function renders every URL: no user name, password, query or fragment", () => {
+    expect(displayUrl("http://admin:UrlPassw0rd@127.0.0.1:9")).toBe("http://127.0.0.1:9");
+    expect(displayUrl("https://lf.example.com/langfuse/?token=sk-lf-secret#x")).toBe("https://lf.example.com/langfuse/");
+    expect(displayUrl("::admin:hunter2@nowhere::")).toBe("(not a valid URL)");
+    expect(displayUrl(undefined)).toBe("(no URL)");
+  });
+
+  it("names failures by code or status, never by a message that could carry data", () => {
+    expect(failureReason(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }))).toBe("refused");
+    expect(failureReason(Object.assign(new Error("getaddrinfo ENOTFOUND langfuse-web"), { code: "ENOTFOUND" }))).toBe("network-ENOTFOUND");
+    expect(failureReason(new Error("Request timed out"))).toBe("timed-out");
+    expect(failureReason(Object.assign(new Error("Unauthorized"), { name: "OTLPExporterError", code: 401, data: '{"message":"Invalid credentials"}' }))).toBe("http-401");
+    expect(failureReason(new Error("Export failed with retryable status"), 429)).toBe("http-429");
+    expect(failureReason(new SyntaxError('Unexpected token, "sk-lf-…" is not valid JSON'))).toBe("failed-SyntaxError");
   });
 });
 
@@ -178,10 +262,11 @@ describe("replaying a long session", () => {
     const baseUrl = await receiver.start();
     const errors: string[] = [];
     const config = readConfig(env(baseUrl));
-    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl, onError: (m) => errors.push(m) });
+    const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl });
     await replayFiles([file], { config, exporter, warn: (m) => errors.push(m) });
     await exporter.shutdown(20_000);
     expect(errors).toEqual([]);
+    expect(exporter.ledger()).toEqual({ handed: 3_001, sent: 3_001, lost: {} });
     const spans = receiver.spans();
     expect(spans).toHaveLength(3_001);
     const generations = spans.filter((s) => s.attributes["langfuse.observation.type"] === "generation");
@@ -262,7 +347,7 @@ describe("the trace's time, at the receiver", () => {
     const baseUrl = await receiver.start();
     try {
       const errors: string[] = [];
-      const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl, flushAt: 2, onError: (m) => errors.push(m) });
+      const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl, flushAt: 2 });
       const tracer = createTracer({ config: readConfig(env(baseUrl)), exporter, mapping: STREAM_MAPPING, warn: (m) => errors.push(m) });
       for (const input of turns) {
         tracer.push(input);

@@ -17,6 +17,8 @@ export interface ReceivedRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
+  /** The request's body as it arrived (to search for what must never leave the wrapper). */
+  body: string;
   spans: ReceivedSpan[];
 }
 
@@ -90,6 +92,7 @@ export class OtlpReceiver {
           method: req.method ?? "",
           url: req.url ?? "",
           headers: req.headers,
+          body,
           spans: contentType.startsWith("application/json") ? decodeBody(body) : [],
         });
         const mode = this.mode;

@@ -21,7 +21,7 @@ import {
   sumFigures,
   type Accounting,
 } from "./realCli";
-import { BIN, runWrapper, type RunOptions, type WrapperRun } from "./wrapperRun";
+import { BUNDLE, runWrapper, type RunOptions, type WrapperRun } from "./wrapperRun";
 
 /**
  * The real Claude Code CLI from node_modules, run through the wrapper against the Messages API
@@ -293,7 +293,7 @@ describe.skipIf(!REAL_CLI.path)(REAL_CLI.path ? `the real Claude Code CLI (${pat
     for await (const m of query({
       prompt: "What files are here?",
       options: {
-        pathToClaudeCodeExecutable: BIN,
+        pathToClaudeCodeExecutable: BUNDLE,
         cwd: dirs.workspace,
         model: MODEL,
         allowedTools: ["Bash", "Read"],
@@ -332,7 +332,7 @@ describe.skipIf(!REAL_CLI.path)(REAL_CLI.path ? `the real Claude Code CLI (${pat
         env: { PATH: process.env.PATH ?? "", ...cliEnvironment(apiUrl, dirs.home) },
       },
     });
-    const exporter = new LangfuseExporter({ publicKey: env.LANGFUSE_PUBLIC_KEY!, secretKey: env.LANGFUSE_SECRET_KEY!, baseUrl: langfuseUrl, onError: (m) => warnings.push(m) });
+    const exporter = new LangfuseExporter({ publicKey: env.LANGFUSE_PUBLIC_KEY!, secretKey: env.LANGFUSE_SECRET_KEY!, baseUrl: langfuseUrl });
     for await (const m of traceSession(stream, { config: readConfig(env), exporter, flushDeadlineMs: 30_000, warn: (m) => warnings.push(m) })) messages.push(m);
     expect(warnings).toEqual([]);
     expect(messages.find((m) => m.type === "result")).toMatchObject({ subtype: "success" });

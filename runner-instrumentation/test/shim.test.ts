@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveRealCli, SKIP_ENV } from "../src/shim";
 import { OtlpReceiver } from "./otlpReceiver";
-import { BIN, runWrapper, STANDIN } from "./wrapperRun";
+import { BUNDLE, runWrapper, STANDIN } from "./wrapperRun";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "claude-langfuse-shim-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -24,7 +24,7 @@ function binDir(name: string, target: string): string {
 }
 
 describe("finding the real CLI", () => {
-  const wrapperDir = binDir("wrapper-bin", BIN);
+  const wrapperDir = binDir("wrapper-bin", BUNDLE);
   const realDir = binDir("real-bin", STANDIN);
   const self = path.join(wrapperDir, "claude");
 
@@ -36,10 +36,10 @@ describe("finding the real CLI", () => {
   it("passes over every wrapper named in the skip list (a wrapper copied rather than linked)", () => {
     const copyDir = path.join(tmp, "copy-bin");
     fs.mkdirSync(copyDir);
-    fs.copyFileSync(BIN, path.join(copyDir, "claude"));
+    fs.copyFileSync(BUNDLE, path.join(copyDir, "claude"));
     fs.chmodSync(path.join(copyDir, "claude"), 0o755);
     const env = { PATH: [copyDir, realDir].join(path.delimiter), [SKIP_ENV]: fs.realpathSync(path.join(copyDir, "claude")) };
-    expect(resolveRealCli({ env, self: BIN })).toEqual({ ok: true, path: path.join(realDir, "claude") });
+    expect(resolveRealCli({ env, self: BUNDLE })).toEqual({ ok: true, path: path.join(realDir, "claude") });
   });
 
   it("takes CLAUDE_LANGFUSE_CLI as a path or a name, and refuses to point it at itself", () => {
@@ -68,10 +68,10 @@ describe("shim mode, as the Python Agent SDK calls cli_path", () => {
   const prompt = `${JSON.stringify({ type: "user", session_id: "", message: { role: "user", content: "what is in this repo?" }, parent_tool_use_id: null })}\n`;
 
   it("runs the first other `claude` on PATH with the SDK's arguments unchanged, and traces the session", async () => {
-    const wrapperDir = binDir("sdk-wrapper-bin", BIN);
+    const wrapperDir = binDir("sdk-wrapper-bin", BUNDLE);
     const realDir = binDir("sdk-real-bin", STANDIN);
     const argvFile = path.join(tmp, "argv.json");
-    const env = { PATH: [wrapperDir, realDir, process.env.PATH].join(path.delimiter), LANGFUSE_PUBLIC_KEY: "pk-lf-shim", LANGFUSE_SECRET_KEY: "sk-lf-shim", LANGFUSE_HOST: baseUrl, AGENTIC_SESSION_NAME: "shim-session", STANDIN_ARGV_FILE: argvFile };
+    const env = { PATH: [wrapperDir, realDir, process.env.PATH].join(path.delimiter), LANGFUSE_PUBLIC_KEY: "pk-lf-shim", LANGFUSE_SECRET_KEY: "sk-lf-shim", LANGFUSE_HOST: baseUrl, LANGFUSE_MASK_MESSAGES: "false", AGENTIC_SESSION_NAME: "shim-session", STANDIN_ARGV_FILE: argvFile };
     const direct = await runWrapper(SDK_ARGS, { env, stdin: prompt, entry: [process.execPath, STANDIN] });
     // Started as the Python SDK starts cli_path: the wrapper's own path, then the CLI's arguments.
     const wrapped = await runWrapper(SDK_ARGS, { env, stdin: prompt, entry: [path.join(wrapperDir, "claude")] });
@@ -104,8 +104,8 @@ describe("shim mode, as the Python Agent SDK calls cli_path", () => {
 
   it("a wrapper started by a wrapper passes through without tracing a second time", async () => {
     const before = receiver.spans().length;
-    const env = { CLAUDE_LANGFUSE_CLI: STANDIN, LANGFUSE_PUBLIC_KEY: "pk-lf-shim", LANGFUSE_SECRET_KEY: "sk-lf-shim", LANGFUSE_HOST: baseUrl, AGENTIC_SESSION_NAME: "nested" };
-    const wrapped = await runWrapper(["exec", "--", process.execPath, BIN, ...SDK_ARGS], { env, stdin: prompt });
+    const env = { CLAUDE_LANGFUSE_CLI: STANDIN, LANGFUSE_PUBLIC_KEY: "pk-lf-shim", LANGFUSE_SECRET_KEY: "sk-lf-shim", LANGFUSE_HOST: baseUrl, LANGFUSE_MASK_MESSAGES: "false", AGENTIC_SESSION_NAME: "nested" };
+    const wrapped = await runWrapper(["exec", "--", process.execPath, BUNDLE, ...SDK_ARGS], { env, stdin: prompt });
     expect(wrapped.code).toBe(0);
     const spans = receiver.spans().slice(before).filter((s) => s.attributes["session.id"] === "nested");
     // One trace, the outer wrapper's, which also saw the prompt on stdin.

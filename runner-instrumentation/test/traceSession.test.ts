@@ -57,7 +57,7 @@ describe("traceSession", () => {
     expect(trace!.observations.reduce((s, o) => s + (o.usageDetails?.output ?? 0), 0)).toBe(240);
   });
 
-  it("keeps the session going when the exporter throws, reporting once", async () => {
+  it("keeps the session going when the exporter throws, reporting once, naming the error's class and not its text", async () => {
     const broken: Exporter = {
       emit: () => {
         throw new Error("queue full");
@@ -69,7 +69,7 @@ describe("traceSession", () => {
     const seen: SDKMessage[] = [];
     for await (const m of traceSession(stream(session(), []), { config: enabled, exporter: broken, warn: (w) => warnings.push(w) })) seen.push(m);
     expect(seen).toHaveLength(5);
-    expect(warnings).toEqual(["langfuse: tracing stopped after an internal error while mapping a message: queue full"]);
+    expect(warnings).toEqual(["langfuse: tracing stopped after an internal error while mapping a message (Error)"]);
   });
 
   it("traces a failing stream as an error and rethrows the stream's own error", async () => {
@@ -115,5 +115,18 @@ describe("traceSession with the real exporter", () => {
       "tool Bash",
     ]);
     expect(new Set(spans.map((s) => s.attributes["user.id"]))).toEqual(new Set(["alice"]));
+  });
+
+  it("says once, at the end of the stream, what Langfuse did not take, with the deadline and the reason", async () => {
+    const refusing = new OtlpReceiver({ status: 401 });
+    const url = await refusing.start();
+    try {
+      const warnings: string[] = [];
+      const config = readConfig({ ...KEYS, LANGFUSE_BASE_URL: url });
+      for await (const _ of traceSession(stream(session(), []), { config, flushDeadlineMs: 10_000, warn: (w) => warnings.push(w) })) void _;
+      expect(warnings).toEqual([`langfuse: 4 of 4 spans not sent to ${url} (deadline 10,000 ms after the stream ended): 4 failed: Langfuse answered HTTP 401.`]);
+    } finally {
+      await refusing.stop();
+    }
   });
 });

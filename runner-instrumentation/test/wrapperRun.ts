@@ -1,7 +1,11 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
+import { BUNDLE } from "./shippedBundle";
 
+/** The workspace bin (the sources through tsx), as `npx claude-langfuse` runs it. */
 export const BIN = path.resolve(__dirname, "../bin/claude-langfuse.js");
+/** What the runner image runs, and so what the wrapper's tests run (built by the global setup). */
+export { BUNDLE };
 export const STANDIN = path.resolve(__dirname, "fixtures/claude-standin.js");
 
 export interface WrapperRun {
@@ -26,7 +30,7 @@ export interface RunOptions {
   /** Called with the wrapper's pid once its stdout has produced `whenStdoutHas`. */
   whenStdoutHas?: string;
   onReady?: (pid: number) => void;
-  /** The program that runs the wrapper: the bin through tsx by default, or a bundle. */
+  /** The program that runs the wrapper: the shipped bundle under this node by default. */
   entry?: string[];
   timeoutMs?: number;
   /** The working directory (the CLI's workspace). */
@@ -39,7 +43,7 @@ export interface RunOptions {
  * processes, so the exit delay is measured from the CLI's own exit.
  */
 export function runWrapper(args: string[], options: RunOptions = {}): Promise<WrapperRun> {
-  const entry = options.entry ?? [process.execPath, BIN];
+  const entry = options.entry ?? [process.execPath, BUNDLE];
   const child = spawn(entry[0]!, [...entry.slice(1), ...args], {
     env: { PATH: process.env.PATH ?? "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],

@@ -63,6 +63,7 @@ function start(command: string, args: string[], io: ExecCommandIo, traceable = t
     entry: realEntry(io.self),
     stderr: io.stderr,
     prompt: { argument: invocation.inputFormat === "text" ? invocation.prompt : undefined, stdinFormat: invocation.inputFormat },
+    timingsFile: io.env.CLAUDE_LANGFUSE_TIMINGS_FILE || undefined,
   });
 }
 

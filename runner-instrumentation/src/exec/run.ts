@@ -21,6 +21,8 @@ export interface ExecOptions {
   stderr?: (text: string) => void;
   /** Where the CLI takes its prompt from, as its arguments say (default: stream-json on stdin). */
   prompt?: Omit<PromptSource, "at">;
+  /** CLAUDE_LANGFUSE_TIMINGS_FILE: where to append how long the tracing thread and the exit took (benchmarks). */
+  timingsFile?: string;
 }
 
 /** How long the CLI's stdout may stay open after it exited (a grandchild can hold it). */
@@ -39,11 +41,13 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
   const { config } = options;
   // An interactive terminal session has no stream-json to trace and needs the terminal itself.
   const tracing = options.trace && config.enabled && !process.stdout.isTTY;
+  if (options.trace) for (const w of config.warnings) faults.report(`config:${w}`, `langfuse: ${w}`);
   if (options.trace && !config.enabled) faults.report("disabled", `tracing is off (${config.disabledReason ?? "not configured"}); the CLI runs untraced.`);
   const pipeStdin = tracing && !process.stdin.isTTY;
   const stdio: StdioOptions = tracing ? [pipeStdin ? "pipe" : "inherit", "pipe", "inherit"] : "inherit";
 
   const startedAt = new Date();
+  const spawnedAt = performance.now();
   let child: ChildProcess;
   try {
     child = spawn(options.command, options.args, { stdio, env: options.childEnv });
@@ -60,13 +64,17 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
 
     const stopForwarding = forwardSignals(child, (signal) => {
       if (STOPPING_SIGNALS.has(signal)) stopSignal ??= signal;
-      // Told to stop again while flushing: the CLI is gone, so stop waiting for Langfuse.
-      if (outcome && finishing && STOPPING_SIGNALS.has(signal)) exitLike(outcome);
+      // Told to stop while flushing: the CLI is gone, so stop waiting for Langfuse, saying what is lost.
+      if (outcome && finishing && STOPPING_SIGNALS.has(signal)) {
+        link?.abandon(signal);
+        exitLike(outcome);
+      }
     });
 
     let link: TracerLink | undefined;
     if (tracing) {
-      // Started once the CLI is on its way: the CLI never waits for the tracer to load.
+      // Started in the same tick as the CLI, so that it loads while the CLI does; the CLI never
+      // waits for it (spawn comes first, and the thread boots on its own).
       link = startTracerLink(options.entry, config, faults, { stdinFormat: "stream-json", ...options.prompt, at: startedAt });
       wireStdout(child, link, faults);
       if (pipeStdin) wireStdin(child, link);
@@ -88,6 +96,7 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
         const reason = stopSignal ? "interrupted" : "signal" in outcome! ? `the CLI was killed by ${outcome!.signal}` : undefined;
         const left = Math.max(0, Math.round(config.flushTimeoutMs - (performance.now() - (exitedAt ?? performance.now()))));
         await link.end(reason, left);
+        if (options.timingsFile) writeTimings(options.timingsFile, spawnedAt, exitedAt, link);
       }
       stopForwarding();
       resolve(outcome!);
@@ -118,6 +127,22 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
       });
     });
   });
+}
+
+/**
+ * One JSON line per run, in milliseconds from the CLI's start: when the tracing thread was ready,
+ * when the CLI exited, when the thread was done (absent: it was not, by the deadline) and when
+ * the wrapper was ready to exit. For benchmarks; a failure to write is ignored.
+ */
+function writeTimings(file: string, spawnedAt: number, exitedAt: number | undefined, link: TracerLink): void {
+  const t = link.timings();
+  const since = (at: number | undefined) => (at === undefined ? undefined : Math.round((at - spawnedAt) * 1000) / 1000);
+  const line = { tracerStartMs: since(t.startedAt), tracerReadyMs: since(t.readyAt), cliExitMs: since(exitedAt), tracerDoneMs: since(t.doneAt), exitMs: since(performance.now()) };
+  try {
+    fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
+  } catch {
+    // a benchmark's file is no reason to disturb the CLI
+  }
 }
 
 function wireStdout(child: ChildProcess, link: TracerLink, faults: FaultReporter): void {

@@ -1,6 +1,10 @@
+import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { TracingConfig } from "../config";
+import { displayUrl } from "../displayUrl";
+import { countLoss, unsentReport, waiting, type ExportLedger } from "../exportLedger";
 import type { FaultReporter } from "../faultReporter";
+import { redactText } from "../redact";
 import type { PromptSource } from "./streamTracer";
 import type { FromTracer, ToTracer, TracerWorkerData } from "./tracerWorker";
 
@@ -17,8 +21,22 @@ export interface TracerLink {
   stdin(chunk: Buffer): void;
   /** The CLI's stdin was closed. */
   stdinEnd(): void;
-  /** Ends the trace (as failed when `reason` is given) and waits for the export, at most `deadlineMs`. */
+  /**
+   * Ends the trace (as failed when `reason` is given) and waits for the export, at most `deadlineMs`;
+   * then says once, on stderr, what was not sent and why.
+   */
   end(reason: string | undefined, deadlineMs: number): Promise<void>;
+  /** The wrapper was told to stop while waiting for the export: says what was not sent, now. */
+  abandon(signal: NodeJS.Signals): void;
+  /** When the thread was started, ready, asked to end and done (performance.now(), ms); for benchmarks. */
+  timings(): TracerTimings;
+}
+
+export interface TracerTimings {
+  startedAt: number;
+  readyAt?: number;
+  endAskedAt?: number;
+  doneAt?: number;
 }
 
 /**
@@ -30,9 +48,17 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
   let alive = true;
   let inFlight = 0;
   let done: (() => void) | undefined;
+  const timings: TracerTimings = { startedAt: performance.now() };
+  /** The last account the thread gave; its final one when `finished`. */
+  let ledger: ExportLedger | undefined;
+  let finished = false;
+  let stoppedEarly = false;
+  /** What was handed to the thread, for the report when it never got ready. */
+  const handed = { lines: 0, bytes: 0 };
   const stop = (why: string) => {
     if (!alive) return;
     alive = false;
+    stoppedEarly = true;
     faults.report("tracer-thread", `tracing stopped: ${why}; the CLI is not affected.`);
     done?.();
   };
@@ -40,12 +66,20 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
     const data: TracerWorkerData = { claudeLangfuseRole: "tracer", config, prompt: { ...prompt, at: prompt.at.getTime() } };
     worker = new Worker(entry, { workerData: data, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: TRACER_HEAP_MB } });
     // A worker's own stdout would land in ours, which is the CLI's: it is reported instead.
-    worker.stdout.on("data", (d: Buffer) => faults.report("tracer-output", d.toString("utf8").trim().slice(0, 500)));
-    worker.stderr.on("data", (d: Buffer) => faults.report("tracer-output", d.toString("utf8").trim().slice(0, 500)));
+    const relay = (d: Buffer) => faults.report("tracer-output", redactText(d.toString("utf8").trim().slice(0, 500)));
+    worker.stdout.on("data", relay);
+    worker.stderr.on("data", relay);
     worker.on("message", (m: FromTracer) => {
       if (m.type === "consumed") inFlight -= m.bytes;
       else if (m.type === "fault") faults.report(m.kind, m.message);
-      else if (m.type === "done") done?.();
+      else if (m.type === "ready") timings.readyAt = performance.now();
+      else if (m.type === "ledger") ledger = m.ledger;
+      else if (m.type === "done") {
+        if (m.ledger) ledger = m.ledger;
+        finished = true;
+        timings.doneAt = performance.now();
+        done?.();
+      }
     });
     worker.on("error", (e) => stop(`the tracing thread failed (${e.message})`));
     worker.on("exit", () => stop("the tracing thread ended early"));
@@ -65,6 +99,10 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
       return;
     }
     inFlight += chunk.length;
+    if (stream === "stdout") {
+      handed.bytes += chunk.length;
+      for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) handed.lines++;
+    }
     post({ type: stream, chunk, at: Date.now() });
   };
   const post = (m: ToTracer) => {
@@ -82,18 +120,51 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
       if (alive && worker) post({ type: "stdin-end" });
     },
     end(reason, deadlineMs) {
-      if (!alive || !worker) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(finish, deadlineMs);
-        function finish() {
-          clearTimeout(timer);
-          alive = false;
-          resolve();
-        }
-        done = finish;
-        // The thread stops short of the deadline, so that its last reports reach us in time.
-        post({ type: "end", reason, deadlineAt: Date.now() + Math.max(0, deadlineMs - REPORT_MARGIN_MS) });
+      timings.endAskedAt = performance.now();
+      const ended = !alive || !worker
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(finish, deadlineMs);
+            function finish() {
+              clearTimeout(timer);
+              alive = false;
+              resolve();
+            }
+            done = finish;
+            // The thread stops short of the deadline, so that its last reports reach us in time.
+            post({ type: "end", reason, deadlineAt: Date.now() + Math.max(0, deadlineMs - REPORT_MARGIN_MS) });
+          });
+      return ended.then(() => {
+        const report = lossReport();
+        if (report) faults.report("unsent", report);
       });
     },
+    abandon(signal) {
+      alive = false;
+      const report = lossReport(`; cut short by ${signal}`);
+      if (report) faults.report("unsent", report);
+    },
+    timings: () => ({ ...timings }),
   };
+
+  /**
+   * What was not sent, said once by this thread whatever state the tracing thread is in: not
+   * ready by the deadline, stopped, late with its last account, or done.
+   */
+  function lossReport(cutShort = ""): string | undefined {
+    const url = displayUrl(config.baseUrl);
+    const deadline = `${config.flushTimeoutMs.toLocaleString("en")} ms after the CLI exited${cutShort}`;
+    if (timings.readyAt === undefined && !finished && handed.lines + handed.bytes > 0) {
+      return (
+        `langfuse: the tracing thread was not ready by the deadline (${deadline}): ` +
+        `${handed.lines.toLocaleString("en")} lines (${handed.bytes.toLocaleString("en")} bytes) of the CLI's output were never traced, ` +
+        `so nothing of this session was sent to ${url}.`
+      );
+    }
+    if (!ledger) return undefined;
+    const account: ExportLedger = { ...ledger, lost: { ...ledger.lost } };
+    // A thread that stopped took what it still held with it.
+    if (stoppedEarly && !finished) countLoss(account, "thread-stopped", waiting(account));
+    return unsentReport(account, { url, deadlineMs: config.flushTimeoutMs, deadlineFrom: `after the CLI exited${cutShort}`, maxQueued: config.maxQueued });
+  }
 }

@@ -1,7 +1,6 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { TracingConfig } from "../config";
+import type { ExportLedger } from "../exportLedger";
 import type { Tracer } from "../tracer";
 import { LineTap } from "./lineTap";
 import { StreamTracer, type PromptSource } from "./streamTracer";
@@ -18,9 +17,13 @@ export type ToTracer =
 
 /** What the tracing thread tells the main thread. */
 export type FromTracer =
+  /** The tracer is loaded: from now on lines become spans. */
+  | { type: "ready" }
   | { type: "consumed"; bytes: number }
   | { type: "fault"; kind: string; message: string }
-  | { type: "done" };
+  /** What became of the spans so far: the main thread reports what was not sent, even if this thread is late. */
+  | { type: "ledger"; ledger: ExportLedger }
+  | { type: "done"; ledger?: ExportLedger };
 
 export interface TracerWorkerData {
   claudeLangfuseRole: "tracer";
@@ -32,6 +35,9 @@ export interface TracerWorkerData {
 export function isTracerWorker(): boolean {
   return (workerData as Partial<TracerWorkerData> | undefined)?.claudeLangfuseRole === "tracer";
 }
+
+/** How often, at most, the main thread is told what became of the spans. */
+const LEDGER_EVERY_MS = 100;
 
 /** Share of the flush deadline that parsing the CLI's last output may take. */
 const FINAL_PARSE_SHARE = 0.5;
@@ -46,7 +52,6 @@ export function runTracerWorker(): void {
   const post = (m: FromTracer) => port.postMessage(m);
   const fault = (kind: string, message: string) => post({ type: "fault", kind, message });
   routeConsole(fault);
-  yieldToTheCli();
 
   const stream = new StreamTracer({ ...prompt, at: new Date(prompt.at) });
   const consumed = (bytes: number) => post({ type: "consumed", bytes });
@@ -56,8 +61,23 @@ export function runTracerWorker(): void {
     onSkipped: (reason) => fault(`skip-${reason}`, reason === "backlog" ? "the tracer fell behind the CLI's output; some lines were passed through untraced." : "a line longer than the tracer keeps was passed through untraced."),
   });
   const stdinTap = new LineTap({ onLine: (line, at) => stream.stdinLine(line, at), onConsumed: consumed, maxLineBytes: 8 * 1024 * 1024 });
-  const tracer = startTracer(config, fault);
+  // The main thread hears of the ledger at most every LEDGER_EVERY_MS, and at once at the end.
+  let ledgerTimer: NodeJS.Timeout | undefined;
+  const postLedger = () => {
+    ledgerTimer = undefined;
+    const ledger = started?.ledger();
+    if (ledger) post({ type: "ledger", ledger });
+  };
+  const started = startTracer(config, fault, () => {
+    ledgerTimer ??= setTimeout(postLedger, LEDGER_EVERY_MS).unref();
+  });
+  const tracer = started?.tracer;
   stream.attach(tracer);
+  // The thread keeps the process's priority. Lowered (nice 10, as it once was), it starved on a
+  // busy machine: with two busy loops on both cores and a 1 s deadline, it missed the deadline in
+  // 2 of 6 runs and dropped lines it had no time to parse, where at the CLI's priority all 6
+  // were done in time; the added latency per line showed no gain from it.
+  post({ type: "ready" });
 
   port.on("message", (m: ToTracer) => {
     switch (m.type) {
@@ -90,46 +110,40 @@ export function runTracerWorker(): void {
     stdinTap.finish(left() * FINAL_PARSE_SHARE * 0.2);
     stdoutTap.finish(left() * FINAL_PARSE_SHARE);
     tracer?.end(reason);
+    clearTimeout(ledgerTimer);
+    postLedger();
     const { malformed, unknown, messages } = stream.counts;
     // A stream with no message at all was not stream-json (a version check, a usage error).
     if (malformed > 0 && messages > 0) fault("malformed", `${malformed} stdout line(s) were not JSON; passed through unchanged and not traced (${messages} traced, ${unknown} of other types).`);
     await tracer?.shutdown(left());
-    post({ type: "done" });
+    post({ type: "done", ledger: started?.ledger() });
   }
 }
-
-/** How much lower than the forwarding thread the tracing thread runs (a nice value). */
-const TRACER_NICENESS = 10;
 
 /**
- * On a busy machine the tracer's bursts (serializing an export) would otherwise take the CPU the
- * forwarding thread and the CLI need at that moment. Linux gives each thread its own nice value;
- * this thread finds its id through /proc and lowers only itself. Elsewhere it does nothing.
+ * Loads the tracer (the Langfuse SDK with it). Kept apart so that how long the thread takes to be
+ * ready can be measured on its own.
  */
-function yieldToTheCli(): void {
-  try {
-    const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.min(19, os.getPriority(tid) + TRACER_NICENESS));
-  } catch {
-    // not Linux, or not allowed: the thread keeps its priority
-  }
-}
-
-function startTracer(config: TracingConfig, fault: (kind: string, message: string) => void): Tracer | undefined {
+function startTracer(
+  config: TracingConfig,
+  fault: (kind: string, message: string) => void,
+  onProgress: () => void,
+): { tracer: Tracer; ledger: () => ExportLedger | undefined } | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createTracer, langfuseExporterFor } = withoutLazyHeaders(() => require("../tracer") as typeof import("../tracer"));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { STREAM_MAPPING } = require("../sources/streamJson") as typeof import("../sources/streamJson");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { exporterFaultKind } = require("../faultReporter") as typeof import("../faultReporter");
-    const warn = (m: string) => fault(exporterFaultKind(m), m);
-    for (const w of config.warnings) fault(`config:${w}`, `langfuse: ${w}`);
-    const exporter = langfuseExporterFor(config, warn);
+    const { tracerFaultKind } = require("../faultReporter") as typeof import("../faultReporter");
+    const warn = (m: string) => fault(tracerFaultKind(m), m);
+    const exporter = langfuseExporterFor(config, warn, onProgress);
     if (!exporter) return undefined;
-    return createTracer({ config, exporter, mapping: STREAM_MAPPING, warn });
+    return { tracer: createTracer({ config, exporter, mapping: STREAM_MAPPING, warn }), ledger: () => exporter.ledger?.() };
   } catch (e) {
-    fault("internal", `tracing is off: it could not be started (${(e as Error).message}).`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { internalErrorText } = require("../faultReporter") as typeof import("../faultReporter");
+    fault("internal", `tracing is off: it could not be started (${internalErrorText(e)}).`);
     return undefined;
   }
 }
@@ -159,7 +173,10 @@ function withoutLazyHeaders<T>(load: () => T): T {
 function routeConsole(fault: (kind: string, message: string) => void): void {
   const route = (kind: string) => (...args: unknown[]) => {
     const text = args.map((a) => (a instanceof Error ? a.message : typeof a === "string" ? a : safeJson(a))).join(" ");
-    fault(`console-${kind}`, text.slice(0, 500));
+    // Keys, tokens and credentials in URLs are redacted before anything is said.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { redactText } = require("../redact") as typeof import("../redact");
+    fault(`console-${kind}`, redactText(text.slice(0, 500)));
   };
   console.log = route("log");
   console.info = route("info");
