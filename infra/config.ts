@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDns1123Label, isDns1123Subdomain, isExactVersion, isHostname } from "./kubernetesNames";
 import { CHART_LINES, DEFAULT_LANGFUSE_VERSION, chartLine, langfuseVersionProblem } from "./langfuse/chartLine";
+import { ISOLATIONS, type Isolation, parseProjectSettings, type ProjectSetting } from "./projectSettings";
 import { holdsSecretSettings, secretSettingNames } from "./secretSettings";
 import { type ExternalStores, parseStoreSettings, STORE_SETTING_NAMES, type UnsetCredentials } from "./storeSettings";
 
@@ -32,13 +33,6 @@ export type AdmissionPolicyApiVersion = (typeof ADMISSION_POLICY_API_VERSIONS)[n
 /** How Langfuse v4 writes observations during its own v3-to-v4 migration (`legacy` is v3's way). */
 export const V4_WRITE_MODES = ["dual", "events_only"] as const;
 export type V4WriteMode = (typeof V4_WRITE_MODES)[number];
-
-/** A platform project: a namespace whose runner pods are traced. */
-export interface ProjectSetting {
-  namespace: string;
-  /** Human name, shown as the created namespace's display name; defaults to the namespace. */
-  displayName: string;
-}
 
 /** The validated settings of one stack. */
 export interface Settings {
@@ -106,8 +100,10 @@ export interface Settings {
    * the only consumer (InternalSecrets) wraps each one with `pulumi.secret` before use.
    */
   existingSecrets: Partial<Record<ExistingSecretKey, string>>;
-  /** Project namespaces that receive the Langfuse keys and endpoint. */
+  /** Project namespaces that receive the Langfuse keys and endpoint, each with its key source. */
   projects: ProjectSetting[];
+  /** Whether a project may keep the shared bootstrap pair (`shared`) or needs its own (`strict`). */
+  isolation: Isolation;
   /** Create (and label as managed) each project namespace; otherwise never touch them. */
   createProjectNamespaces: boolean;
   /**
@@ -125,6 +121,11 @@ export interface Settings {
   operatorContainer: string;
   /** The runner container in session pods: the only container the admission policy patches. */
   runnerContainer: string;
+  /**
+   * What the stack leaves to the user, said before anything is deployed (`pulumi up` logs each as
+   * a warning, the plan prints each); never a value of a secret setting.
+   */
+  warnings: string[];
 }
 
 export const DEFAULTS = {
@@ -145,6 +146,7 @@ export const DEFAULTS = {
   production: false,
   storageClassName: "",
   createProjectNamespaces: false,
+  isolation: "shared",
   maskMessages: true,
   operatorIntegration: "admission-policy",
   admissionPolicyApiVersion: "v1",
@@ -189,6 +191,11 @@ const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 export interface ParseOptions {
   /** `refuse` (the default, and `pulumi up`'s) or `defer` (`npm run plan`): see UnsetCredentials. */
   unsetCredentials?: UnsetCredentials;
+  /**
+   * The offline plan's `secure:` values, by full path: each holds a placeholder of its setting's
+   * shape, so its own shape cannot be checked. Unset under the real engine, which decrypts them all.
+   */
+  undecrypted?: readonly string[];
 }
 
 /**
@@ -382,10 +389,17 @@ export function parseSettings(
     options.unsetCredentials ?? "refuse",
     problems,
   );
-  const projects = parseProjects(raw.projects, namespace, problems);
   const createProjectNamespaces = bool("createProjectNamespaces");
   const maskMessages = bool("maskMessages");
   const operatorIntegration = oneOf("operatorIntegration", OPERATOR_INTEGRATIONS);
+  const isolation = oneOf("isolation", ISOLATIONS);
+  const warnings: string[] = [];
+  const projects = parseProjectSettings(
+    raw.projects,
+    { langfuseNamespace: namespace, isolation, operatorIntegration, secret: secret.has("projects"), undecrypted: options.undecrypted },
+    problems,
+    warnings,
+  );
   const admissionPolicyApiVersion = oneOf("admissionPolicyApiVersion", ADMISSION_POLICY_API_VERSIONS);
   const operatorNamespace = label("operatorNamespace");
   const operatorDeployment = label("operatorDeployment");
@@ -427,6 +441,7 @@ export function parseSettings(
     unsetCredentials,
     existingSecrets,
     projects,
+    isolation,
     createProjectNamespaces,
     maskMessages,
     operatorIntegration,
@@ -435,59 +450,8 @@ export function parseSettings(
     operatorDeployment,
     operatorContainer,
     runnerContainer,
+    warnings,
   };
-}
-
-function parseProjects(raw: string | undefined, langfuseNamespace: string, problems: string[]): ProjectSetting[] {
-  const name = `${PROJECT}:projects`;
-  if (raw === undefined || raw === "") return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed)) {
-    problems.push(`${name} must be a list of namespaces, each a string or {namespace, displayName}`);
-    return [];
-  }
-  const projects: ProjectSetting[] = [];
-  const firstIndex = new Map<string, number>();
-  parsed.forEach((entry: unknown, i) => {
-    const at = `${name}[${i}]`;
-    let project: ProjectSetting | undefined;
-    if (typeof entry === "string") {
-      project = { namespace: entry, displayName: entry };
-    } else if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) {
-      const { namespace, displayName, ...rest } = entry as Record<string, unknown>;
-      if (Object.keys(rest).length > 0) {
-        problems.push(`${at} has unknown keys ${Object.keys(rest).join(", ")}: use namespace and displayName`);
-      }
-      if (typeof namespace === "string" && (displayName === undefined || typeof displayName === "string")) {
-        project = { namespace, displayName: (displayName as string | undefined) ?? namespace };
-      }
-    }
-    if (project === undefined) {
-      problems.push(`${at} must be a namespace string or {namespace, displayName}, e.g. "team-a"`);
-      return;
-    }
-    if (!isDns1123Label(project.namespace)) {
-      problems.push(`${at} is "${project.namespace}": a project namespace must be a DNS-1123 label, e.g. "team-a"`);
-      return;
-    }
-    if (project.namespace === langfuseNamespace) {
-      problems.push(`${at} is "${project.namespace}", the Langfuse namespace itself: list only project namespaces`);
-      return;
-    }
-    const earlier = firstIndex.get(project.namespace);
-    if (earlier !== undefined) {
-      problems.push(`${at} is "${project.namespace}" again (already ${name}[${earlier}]): list each namespace once`);
-      return;
-    }
-    firstIndex.set(project.namespace, i);
-    projects.push(project);
-  });
-  return projects;
 }
 
 function parseExistingSecrets(

@@ -46,6 +46,7 @@ describe("stack settings", () => {
       unsetCredentials: [],
       existingSecrets: {},
       projects: [],
+      isolation: "shared",
       createProjectNamespaces: false,
       maskMessages: true,
       operatorIntegration: "admission-policy",
@@ -54,6 +55,7 @@ describe("stack settings", () => {
       operatorDeployment: "agentic-operator",
       operatorContainer: "agentic-operator",
       runnerContainer: "ambient-code-runner",
+      warnings: [],
     });
   });
 
@@ -108,7 +110,7 @@ describe("stack settings", () => {
 
   it("refuses a secret for a setting that shapes what is deployed, without checking or showing its value", () => {
     expect(problemsOf({ ...minimal, hostname: "https://secret.example.com/", existingSecrets: JSON.stringify({ salt: "c2FsdA" }) }, new Set(["hostname", "existingSecrets"]))).toEqual([
-      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey take secrets",
+      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey, projects[<i>].publicKey, projects[<i>].secretKey take secrets",
     ]);
   });
 
@@ -147,8 +149,8 @@ describe("stack settings", () => {
   it("reads projects given as names or as {namespace, displayName}", () => {
     const s = parseSettings({ ...minimal, projects: JSON.stringify(["team-a", { namespace: "team-b", displayName: "Team B" }]) });
     expect(s.projects).toEqual([
-      { namespace: "team-a", displayName: "team-a" },
-      { namespace: "team-b", displayName: "Team B" },
+      { namespace: "team-a", displayName: "team-a", keys: { source: "shared" } },
+      { namespace: "team-b", displayName: "Team B", keys: { source: "shared" } },
     ]);
   });
 
