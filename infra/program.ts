@@ -27,7 +27,9 @@ import { PrerequisiteRelease } from "./prerequisites/prerequisiteRelease";
 import { CLICKHOUSE_OPERATOR_CHART, prerequisiteReleases } from "./prerequisites/prerequisiteReleases";
 import { OperatorEnvIntegration } from "./operator/operatorEnvIntegration";
 import { RunnerPodPatch } from "./operator/runnerPodPatch";
+import type { KeySourceName } from "./projectSettings";
 import { PROJECT_CONFIGMAP_NAME, PROJECT_SECRET_NAME, projectConfigData } from "./projects/projectContract";
+import { projectKeys } from "./projects/projectKeys";
 import { ProjectWiring } from "./projects/projectWiring";
 
 /** The stack's outputs; the three credentials are Pulumi secrets, and so is a secret adminEmail. */
@@ -38,8 +40,8 @@ export interface StackOutputs {
   adminPassword: pulumi.Output<string>;
   publicKey: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
-  /** Per project namespace, the names of the objects its runners read (never the keys). */
-  projects: Record<string, { secret: string; configMap: string }>;
+  /** Per project namespace, the names of the objects its runners read and where its keys come from (never a key). */
+  projects: Record<string, { secret: string; configMap: string; keySource: KeySourceName }>;
 }
 
 /** Composes the stack from validated settings. Wiring only: every decision lives in a pure function. */
@@ -118,15 +120,17 @@ export function langfuseStack(settings: Settings): StackOutputs {
     dependsOn: [internal, bootstrap, fence, ...(previousRelease ? [previousRelease] : [])],
   });
 
-  // Langfuse OSS creates exactly one key pair headlessly, so every project shares it
-  // (`isolation: shared`); the namespace contract stays the same when projects get their own.
-  const sharedKeys = { publicKey: bootstrap.publicKey, secretKey: bootstrap.secretKey };
+  // Langfuse OSS creates exactly one key pair headlessly: a project without a pair of its own (made
+  // in the UI) shares it. The namespace contract is the same whatever the pair's source.
+  const bootstrapKeys = { publicKey: bootstrap.publicKey, secretKey: bootstrap.secretKey };
   for (const project of settings.projects) {
     new ProjectWiring(`project-${project.namespace}`, {
       namespace: project.namespace,
       displayName: project.displayName,
       createNamespace: settings.createProjectNamespaces,
-      keys: sharedKeys,
+      keys: projectKeys(project.keys, bootstrapKeys),
+      keySource: project.keys.source,
+      isolation: settings.isolation,
       config: projectConfigData({
         namespace: project.namespace,
         langfuseNamespace: settings.namespace,
@@ -163,7 +167,7 @@ export function langfuseStack(settings: Settings): StackOutputs {
     publicKey: bootstrap.publicKey,
     secretKey: bootstrap.secretKey,
     projects: Object.fromEntries(
-      settings.projects.map((p) => [p.namespace, { secret: PROJECT_SECRET_NAME, configMap: PROJECT_CONFIGMAP_NAME }]),
+      settings.projects.map((p) => [p.namespace, { secret: PROJECT_SECRET_NAME, configMap: PROJECT_CONFIGMAP_NAME, keySource: p.keys.source }]),
     ),
   };
 }

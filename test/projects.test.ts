@@ -97,9 +97,12 @@ describe("the dev stack's two example projects", () => {
     expect(find(dev, MAPB_V1, "runner-pod-patch-binding").inputs).toEqual(admissionPolicyBindingManifest(settings));
   });
 
-  it("exports the object names per project, and no key", () => {
+  it("exports the object names and the key source per project, and no key", () => {
     expect(dev.outputs.projects).toEqual({
-      value: { "team-a": { secret: "langfuse-keys", configMap: "langfuse-config" }, "team-b": { secret: "langfuse-keys", configMap: "langfuse-config" } },
+      value: {
+        "team-a": { secret: "langfuse-keys", configMap: "langfuse-config", keySource: "shared" },
+        "team-b": { secret: "langfuse-keys", configMap: "langfuse-config", keySource: "shared" },
+      },
       secret: false,
     });
   });
