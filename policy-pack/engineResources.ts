@@ -34,7 +34,7 @@ const isEngineResource = (r: PolicyResource) => r.type.startsWith("pulumi:");
  * policies read (infra/policies/types.ts). What the engine does not show is left empty: which
  * props are secrets (unwrapped before a policy sees them), and `retainOnDelete`. `dependsOn` holds
  * every dependency the engine records (explicit and through inputs), which waiting for a resource
- * includes.
+ * includes; `propertyDependencies` those of each input, as the plan records them.
  */
 export function plannedFromEngine(resources: PolicyResource[]): PlannedResource[] {
   return resources.filter((r) => !isEngineResource(r)).map((r) => ({
@@ -49,6 +49,11 @@ export function plannedFromEngine(resources: PolicyResource[]): PlannedResource[
       ignoreChanges: [...(r.opts.ignoreChanges ?? [])],
       dependsOn: r.dependencies.filter((d) => !isEngineResource(d)).map(id),
     },
+    propertyDependencies: Object.fromEntries(
+      Object.entries(r.propertyDependencies)
+        .map(([property, deps]) => [property, deps.filter((d) => !isEngineResource(d)).map(id)] as const)
+        .filter(([, deps]) => deps.length > 0),
+    ),
   }));
 }
 

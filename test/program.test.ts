@@ -378,7 +378,7 @@ describe("policies catch what they guard against", () => {
   it("no-literal-secrets: a store password in the chart and a credential in a ConfigMap", () => {
     const rs = mutated((r) => {
       release(r).inputs.values.redis.auth.password = "redispass";
-      r.push({ type: "kubernetes:core/v1:ConfigMap", name: "leak", parent: null, secretPaths: [], options: NO_OPTIONS, inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "leak", namespace: "langfuse" }, data: { LANGFUSE_SECRET_KEY: "sk-lf-1b2c3d4e-0000-4000-8000-000000000000" } } });
+      r.push({ type: "kubernetes:core/v1:ConfigMap", name: "leak", parent: null, secretPaths: [], options: NO_OPTIONS, propertyDependencies: {}, inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "leak", namespace: "langfuse" }, data: { LANGFUSE_SECRET_KEY: "sk-lf-1b2c3d4e-0000-4000-8000-000000000000" } } });
     });
     expect(check(noLiteralSecrets, rs)).toEqual({
       violations: [
@@ -501,7 +501,7 @@ describe("policies catch what they guard against", () => {
   it("kubernetes-schema: an object that does not validate, and a kind with no schema", () => {
     const rs = mutated((r) => {
       byKey({ ...dev, resources: r }, SECRET, "internal").inputs.type = 42;
-      r.push({ type: "kubernetes:example.com/v1:Widget", name: "w", parent: null, secretPaths: [], options: NO_OPTIONS, inputs: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } } });
+      r.push({ type: "kubernetes:example.com/v1:Widget", name: "w", parent: null, secretPaths: [], options: NO_OPTIONS, propertyDependencies: {}, inputs: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } } });
     });
     const result = check(kubernetesSchema, rs) as { violations: { resource: string; message: string }[] };
     expect(result.violations.map((v) => [v.resource, v.message])).toEqual([

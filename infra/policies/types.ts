@@ -17,6 +17,12 @@ export interface PlannedResource {
   /** JSONPath of every leaf that was a Pulumi secret. */
   secretPaths: string[];
   options: PlannedOptions;
+  /**
+   * Per top-level input, the resources (`<type>::<name>`) its value was made from, as the engine
+   * records them (a Secret's `stringData` made from a random value depends on that resource);
+   * inputs made from none are left out.
+   */
+  propertyDependencies: Record<string, string[]>;
 }
 
 /**

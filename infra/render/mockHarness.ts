@@ -29,6 +29,13 @@ export interface Rendering {
    * engine's record of a component, which stack policies (CrossGuard) see instead of its inputs.
    */
   registeredOutputs: Map<string, Record<string, unknown>>;
+  /** What the settings leave to the user (Settings.warnings): `pulumi up` logs each as a warning. */
+  warnings: string[];
+  /**
+   * Projects whose own key pair the plan could not decrypt, by entry (`projects[0]`) and
+   * namespace: stood in for, their shapes and duplicates are left to `pulumi preview`.
+   */
+  encryptedKeyPairs: { entry: string; namespace: string }[];
 }
 
 export interface RenderOptions {
@@ -91,6 +98,7 @@ export async function renderStack(
   const remember = (v: string) => (generatedValues.push(v), v);
   const seen = new Map<string, any>();
   const registeredOutputs = new Map<string, Record<string, unknown>>();
+  const propertyDependencies = new Map<string, Record<string, string[]>>();
   const preview = options.preview === true;
   let registered = 0;
 
@@ -114,6 +122,18 @@ export async function renderStack(
   // The mock monitor keeps a component's registered outputs as its state; record them as the engine does.
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): void;
+    registerResource(req: RegisterResourceRequest, cb: unknown): void;
+  };
+  // The mock hands newResource no dependencies: read them from the request the engine would get.
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const byProperty: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, property) => {
+      const urns = deps.getUrnsList();
+      if (urns.length > 0) byProperty[property] = urns.map(resourceKey);
+    });
+    propertyDependencies.set(`${req.getType()}::${req.getName()}`, byProperty);
+    registerResource(req, cb);
   };
   const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req, cb) => {
@@ -124,7 +144,7 @@ export async function renderStack(
   // Invalid config stops here, before even the stack resource exists (as `pulumi up` stops before
   // registering anything); inside the stack a throw would also reject the stack's own outputs.
   // Offline, and only here, a managed store's unset credential is stood in for and reported.
-  const settings = readSettings({ unsetCredentials: "defer" });
+  const settings = readSettings({ unsetCredentials: "defer", undecrypted: cfg.undecrypted });
   const run = program ?? (() => langfuseStack(settings));
 
   const order: {
@@ -174,7 +194,15 @@ export async function renderStack(
     const parent = parentUrn === undefined || parentUrn.split("::")[2] === "pulumi:pulumi:Stack" ? null : resourceKey(parentUrn);
     const { inputs, secretPaths } = redactSecrets(seen.get(r.key) ?? {});
     const dependsOn = await Promise.all((await dependencies(r.dependsOn)).map(async (d) => resourceKey(await resolve(d.urn))));
-    resources.push({ type: r.type, name: r.name, parent, inputs, secretPaths, options: { ...r.options, dependsOn } });
+    resources.push({
+      type: r.type,
+      name: r.name,
+      parent,
+      inputs,
+      secretPaths,
+      options: { ...r.options, dependsOn },
+      propertyDependencies: propertyDependencies.get(r.key) ?? {},
+    });
   }
 
   const outputs: Rendering["outputs"] = {};
@@ -183,7 +211,19 @@ export async function renderStack(
       ? { value: await resolve(v), secret: await pulumi.isSecret(v) }
       : { value: v, secret: false };
   }
-  return { stack, resources, outputs, generatedValues, rawInputs: seen, unsetCredentials: settings.unsetCredentials, registeredOutputs };
+  return {
+    stack,
+    resources,
+    outputs,
+    generatedValues,
+    rawInputs: seen,
+    unsetCredentials: settings.unsetCredentials,
+    registeredOutputs,
+    warnings: settings.warnings,
+    encryptedKeyPairs: settings.projects.flatMap((p, i) =>
+      p.keys.source === "own" && !p.keys.readable ? [{ entry: `projects[${i}]`, namespace: p.namespace }] : [],
+    ),
+  };
 }
 
 /** The resources of a `dependsOn` option, in whichever of its accepted shapes the program gave it. */
@@ -195,6 +235,13 @@ async function dependencies(
     pulumi.Output.isInstance(v) ? resolve(v as pulumi.Output<T>) : await v;
   const value = await settle<pulumi.Input<pulumi.Resource>[] | pulumi.Resource>(option);
   return Promise.all((Array.isArray(value) ? value : [value]).map((d) => settle(d)));
+}
+
+/** The part of the monitor's RegisterResourceRequest (protobuf) read here. */
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getPropertydependenciesMap(): { forEach(visit: (deps: { getUrnsList(): string[] }, property: string) => void): void };
 }
 
 function resolve<T>(o: pulumi.Output<T>): Promise<T> {
