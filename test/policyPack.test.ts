@@ -71,11 +71,15 @@ function engineResources(r: Rendering, mutate: (props: Map<string, any>) => void
     if (!props.has(k)) continue;
     byKey.set(k, base(res.type, res.name, props.get(k), res.options.protect));
   }
+  const resolved = (keys: string[]) => keys.map((d) => byKey.get(d)).filter((d): d is PolicyResource => d !== undefined);
   for (const res of r.resources) {
     const resource = byKey.get(key(res.type, res.name));
     if (resource === undefined) continue;
     resource.parent = res.parent === null ? stack : byKey.get(res.parent);
-    resource.dependencies = [...res.options.dependsOn.map((d) => byKey.get(d)).filter((d): d is PolicyResource => d !== undefined), provider];
+    // The engine records, per input, the resources its value was made from, and counts them among the dependencies.
+    resource.propertyDependencies = Object.fromEntries(Object.entries(res.propertyDependencies).map(([k, deps]) => [k, resolved(deps)]));
+    const fromInputs = Object.values(res.propertyDependencies).flat();
+    resource.dependencies = [...resolved([...new Set([...res.options.dependsOn, ...fromInputs])]), provider];
   }
   return [stack, provider, ...byKey.values()];
 }
@@ -106,13 +110,27 @@ async function validate(resources: PolicyResource[], policies = packArgs.policie
 const render = (stack: string, settings: Record<string, unknown> = {}, preview = true) =>
   renderStack(stack, loadStackConfig(stack, REPO_ROOT, settings), undefined, { preview });
 
+/** Every project with a pair of its own, as `pulumi config set --secret --path 'projects[N].publicKey'` writes them. */
+const STRICT = {
+  isolation: "strict",
+  projects: ["team-a", "team-b"].map((namespace, i) => ({
+    namespace,
+    publicKey: { secure: `v1:cHVibGljLWtleS0${i}` },
+    secretKey: { secure: `v1:c2VjcmV0LWtleS0${i}` },
+  })),
+};
+
 let dev: Rendering;
 let rosa: Rendering;
 let v3: Rendering;
+let strict: Rendering;
+let strictApplied: Rendering;
 beforeAll(async () => {
   dev = await render("dev");
   rosa = await render("rosa");
   v3 = await render("dev", { chartVersion: "1.5.41", langfuseVersion: "3.224.1" });
+  strict = await render("dev", STRICT);
+  strictApplied = await render("dev", STRICT, false);
 });
 
 describe("the pack's declaration", () => {
@@ -185,6 +203,7 @@ describe("the pack on a stack as the engine shows it at preview", () => {
     ["dev", () => dev],
     ["rosa", () => rosa],
     ["a stack on chart 1.5.41", () => v3],
+    ["a strict stack, every project on its own pair", () => strict],
   ])("%s: every policy runs, reading past the values preview cannot know, and reports nothing", async (_name, rendering) => {
     const resources = engineResources(rendering());
     // What the engine would hide: the Secrets' data, made from random values, is unknown.
@@ -288,6 +307,15 @@ describe("each pack policy refuses what it guards against, on engine-shaped reso
       'project "team-b" has 0 ConfigMap langfuse-config (exactly one expected)',
     ],
     [
+      "strict-projects-own-keys",
+      () => strictApplied,
+      // After an update every value is known: team-a's Secret holding the bootstrap pair's public key.
+      (p) => (p.get("kubernetes:core/v1:Secret::project-team-a-keys").stringData.LANGFUSE_PUBLIC_KEY = p.get("kubernetes:core/v1:Secret::bootstrap").stringData["public-key"]),
+      "kubernetes:core/v1:Secret::project-team-a-keys",
+      'langfuse-keys in namespace "team-a": LANGFUSE_PUBLIC_KEY is the bootstrap pair\'s (LANGFUSE_INIT_PROJECT_PUBLIC_KEY; values not shown); ' +
+        "under isolation strict each project holds a key pair of its own, created in the Langfuse UI in its own Langfuse project",
+    ],
+    [
       "admission-policy-targets-runners",
       () => dev,
       (p) => (p.get("kubernetes:admissionregistration.k8s.io/v1:MutatingAdmissionPolicy::runner-pod-patch-policy").spec.failurePolicy = "Fail"),
@@ -350,5 +378,47 @@ describe("values preview cannot know", () => {
     expect(reported.map((x) => [x.policy, x.message.split(",")[0]])).toEqual([
       ["secret-refs-resolve", 'values.clickhouse.auth.existingSecretKey names key "no-such-key"'],
     ]);
+  });
+});
+
+describe("strict-projects-own-keys at preview, where the bootstrap pair is not known yet", () => {
+  const SECRET = "kubernetes:core/v1:Secret";
+  /** team-a's Secret as a wiring that feeds it the bootstrap pair registers it: made from the pair's generators, its data unknown. */
+  const fedFromBootstrap = (r: Rendering) => {
+    const resources = engineResources(r, (p) => (p.get(`${SECRET}::project-team-a-keys`).stringData = UNKNOWN_STRING));
+    const find = (type: string, name: string) => resources.find((x) => x.type === type && x.name === name)!;
+    const teamA = find(SECRET, "project-team-a-keys");
+    teamA.propertyDependencies = { stringData: ["bootstrap-publicKey", "bootstrap-secretKey"].map((n) => find("random:index/randomUuid:RandomUuid", n)) };
+    return { resources, teamA };
+  };
+
+  it("reads each project's own pair as known and the bootstrap Secret's data as unknown, and reports nothing", async () => {
+    const resources = engineResources(strict);
+    const secret = (name: string) => resources.find((x) => x.type === SECRET && x.name === name)!;
+    expect(() => secret("bootstrap").props.stringData).toThrow(/can't be known during preview/);
+    expect(secret("project-team-a-keys").props.stringData.LANGFUSE_PUBLIC_KEY).toMatch(/^pk-lf-/);
+    expect(secret("project-team-a-keys").propertyDependencies).toEqual({});
+    expect(await validate(resources)).toEqual([]);
+  });
+
+  it("refuses a langfuse-keys Secret the engine records as made from the bootstrap pair's generators, on its URN", async () => {
+    const { resources, teamA } = fedFromBootstrap(strict);
+    expect(await validate(resources)).toEqual([
+      {
+        policy: "strict-projects-own-keys",
+        message:
+          'langfuse-keys in namespace "team-a" is made from random:index/randomUuid:RandomUuid::bootstrap-publicKey, ' +
+          'random:index/randomUuid:RandomUuid::bootstrap-secretKey, as Secret "langfuse-bootstrap" that Langfuse\'s headless initialisation ' +
+          "reads its key pair from: it is fed from the bootstrap pair; under isolation strict each project holds a key pair of its own, " +
+          "created in the Langfuse UI in its own Langfuse project",
+        urn: teamA.urn,
+      },
+    ]);
+  });
+
+  it("reads the isolation from what each project's wiring registers: the same Secret on a shared stack passes", async () => {
+    const wiring = engineResources(strict).find((x) => x.type === "ambient-langfuse:projects:ProjectWiring" && x.name === "project-team-a")!;
+    expect(wiring.props).toMatchObject({ namespace: "team-a", keySource: "own", isolation: "strict" });
+    expect(await validate(fedFromBootstrap(dev).resources)).toEqual([]);
   });
 });

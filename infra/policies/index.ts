@@ -19,6 +19,7 @@ import { projectWiringComplete } from "./projectWiringComplete";
 import { releasesInOrder } from "./releasesInOrder";
 import { secretRefsResolve } from "./secretRefsResolve";
 import { secretsAreSecret } from "./secretsAreSecret";
+import { strictProjectsOwnKeys } from "./strictProjectsOwnKeys";
 import type { PlannedResource, Policy, PolicyContext, Violation } from "./types";
 
 export * from "./types";
@@ -40,6 +41,7 @@ export const POLICIES: Policy[] = [
   dns1123Names,
   projectKeysStayHome,
   projectWiringComplete,
+  strictProjectsOwnKeys,
   admissionPolicyTargetsRunners,
   configUrlPointsAtRelease,
   operatorEnvRefsOptional,
