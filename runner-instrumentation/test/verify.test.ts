@@ -9,7 +9,7 @@ import { replayFiles } from "../src/replay";
 import { compareSessions, pairGenerations, renderComparison, type SessionObservation } from "../src/verify/compare";
 import { LangfuseSessionStore } from "./langfuseSessionStore";
 import { closedPort } from "./otlpReceiver";
-import { runDirect, runWrapper, STANDIN, type WrapperRun } from "./wrapperRun";
+import { BUNDLE, runDirect, runWrapper, STANDIN, type WrapperRun } from "./wrapperRun";
 
 const KEYS = { publicKey: "pk-lf-3c9a1e52-7b04-4d8f-a6e1-5f2b8c0d9e13", secretKey: "sk-lf-8e2d4f61-0a9b-4c37-b5d8-1e6f3a2c7b90" };
 const SESSION = "team-a-session-0042";
@@ -307,6 +307,12 @@ describe("claude-langfuse verify: settings, refusals and the capture", () => {
     const argvFile = path.join(scratch, "argv.json");
     const run = await verify([], { CLAUDE_LANGFUSE_CLI: STANDIN, STANDIN_ARGV_FILE: argvFile });
     expect(run.code).toBe(2);
+    // Linked as `claude` (as the runner image links it), verify stays the wrapper's, like replay.
+    const linked = path.join(scratch, "claude");
+    fs.symlinkSync(BUNDLE, linked);
+    const asClaude = await runWrapper(["verify"], { entry: [process.execPath, linked], env: { CLAUDE_LANGFUSE_CLI: STANDIN, STANDIN_ARGV_FILE: argvFile } });
+    expect(asClaude.code).toBe(2);
+    expect(asClaude.stderr).toContain("claude-langfuse: verify needs the capture of the session.");
     expect(fs.existsSync(argvFile)).toBe(false);
   });
 });

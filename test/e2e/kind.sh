@@ -151,7 +151,7 @@ kubectl -n team-a exec "$RUNNER_POD" -c ambient-code-runner -- node /work/claude
 say "7. a pod of a namespace without ambient-code.io/managed=true cannot reach Langfuse"
 probe() {
   # Prints REACHED or BLOCKED: whether the web port's health check answered within 5 s.
-  kubectl -n "$1" run "fence-probe-$1" --rm -i --restart=Never --quiet --image=busybox:1.36 --command -- \
+  kubectl -n "$1" run "fence-probe-$1" --rm -i --restart=Never --quiet --pod-running-timeout=5m --image=busybox:1.36 --command -- \
     sh -c "if wget -qO- -T 5 $LANGFUSE_WEB/api/public/health >/dev/null 2>&1; then echo REACHED; else echo BLOCKED; fi"
 }
 kubectl create namespace e2e-unmanaged
