@@ -23,12 +23,18 @@ export function langfuseSpecFiles(version: LangfuseSpecVersion): { publicApi: st
 
 export interface LangfuseSpecServerOptions {
   version: LangfuseSpecVersion;
-  /** A project's key pair: the public API's Basic credentials (public key as user, secret key as password). */
-  projectKeys?: { publicKey: string; secretKey: string };
+  /**
+   * The key pairs the public API takes as Basic credentials (public key as user, secret key as
+   * password): one project's pair, or a check of each pair, for a server that creates keys as the
+   * test goes (organisation and project keys).
+   */
+  projectKeys?: { publicKey: string; secretKey: string } | ((publicKey: string, secretKey: string) => boolean);
   /** The instance's ADMIN_API_KEY: the admin API's Bearer token. */
   adminApiKey?: string;
   /** The answer of each operation, by `operationId` (as in the spec, e.g. `observations_getMany`). */
   operations?: Record<string, OperationHandler>;
+  /** The loopback port to listen on; by default one the system picks. */
+  port?: number;
 }
 
 /** A spec server for one Langfuse version: its public and organisations APIs on one loopback port, as a Langfuse web pod serves them. */
@@ -37,9 +43,10 @@ export function startLangfuseSpecServer(options: LangfuseSpecServerOptions): Pro
   return startSpecServer({
     specs: [publicApi, organizationsApi],
     credentials: {
-      basic: options.projectKeys && { username: options.projectKeys.publicKey, password: options.projectKeys.secretKey },
+      basic: typeof options.projectKeys === "function" ? options.projectKeys : options.projectKeys && { username: options.projectKeys.publicKey, password: options.projectKeys.secretKey },
       bearer: options.adminApiKey,
     },
     operations: options.operations,
+    port: options.port,
   });
 }

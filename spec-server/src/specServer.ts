@@ -28,6 +28,9 @@ export interface SpecResponse {
 
 export type OperationHandler = (request: SpecRequest) => SpecResponse | Promise<SpecResponse>;
 
+/** The one Basic pair that authenticates, or a check that says whether a pair does. */
+export type BasicCredentials = { username: string; password: string } | ((username: string, password: string) => boolean);
+
 /** A request the spec does not allow, or an answer the server could not give within it. */
 export interface Refusal {
   method: string;
@@ -51,9 +54,12 @@ export interface SpecServerOptions {
   /**
    * The credentials that authenticate, per HTTP auth scheme the specs use. A request in a scheme
    * the operation allows but with other credentials is answered 401, as a server would; a request
-   * in no scheme the operation allows is refused.
+   * in no scheme the operation allows is refused. Basic takes one pair, or a check of each pair
+   * (for a test whose server hands out keys as it goes).
    */
-  credentials?: { basic?: { username: string; password: string }; bearer?: string };
+  credentials?: { basic?: BasicCredentials; bearer?: string };
+  /** The loopback port to listen on; by default one the system picks. */
+  port?: number;
   /** The answer of each operation, by `operationId`; more can be added with `answer()`. */
   operations?: Record<string, OperationHandler>;
 }
@@ -132,7 +138,10 @@ export async function startSpecServer(options: SpecServerOptions): Promise<SpecS
         .catch((e: unknown) => refuse(REFUSAL_STATUS.badAnswer, `no answer could be given: ${e instanceof Error ? e.message : String(e)}`));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
   const { port } = server.address() as AddressInfo;
 
   const refusalError = () =>
@@ -337,9 +346,10 @@ function authenticate(
     const colon = decoded.indexOf(":");
     if (colon < 0 || Buffer.from(decoded, "utf8").toString("base64") !== value) return { refused: "Basic credentials that are not base64 of user:password" };
     const username = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
     const expected = credentials.basic;
     if (!expected) throw new Error(`${operation.operationId} takes Basic credentials, but the test seeded none`);
-    const ok = username === expected.username && decoded.slice(colon + 1) === expected.password;
+    const ok = typeof expected === "function" ? expected(username, password) : username === expected.username && password === expected.password;
     return { rejected: !ok, as: ok ? { scheme: "basic", username } : undefined };
   }
   if (scheme === "bearer" && schemes.includes("bearer")) {

@@ -134,6 +134,35 @@ describe("the spec-checking server", () => {
     expect(seen).toEqual([{ params: { organizationId: "ambient-code" }, body: { note: "team-a" }, auth: { scheme: "bearer" } }]);
   });
 
+  it("takes the key pairs a check accepts, as a server that creates keys as the test goes, and says which one authenticated", async () => {
+    const issued = new Map([[KEYS.publicKey, KEYS.secretKey]]);
+    const seen: unknown[] = [];
+    server = await startLangfuseSpecServer({
+      version: "3.224.1",
+      projectKeys: (publicKey, secretKey) => issued.get(publicKey) === secretKey,
+      operations: { organizations_getOrganizationProjects: (request) => (seen.push(request.auth), { status: 200, body: { projects: [] } }) },
+    });
+    const later = { publicKey: "pk-lf-1e0b7c55-3f2a-4d8e-9b61-7a4c0e2d9f18", secretKey: "sk-lf-9c2d4e6f-8a1b-4c3d-9e5f-6a7b8c9d0e1f" };
+    expect((await call("GET", "/api/public/organizations/projects", { authorization: basic(later.publicKey, later.secretKey) })).status).toBe(401);
+    issued.set(later.publicKey, later.secretKey);
+    expect((await call("GET", "/api/public/organizations/projects", { authorization: basic(later.publicKey, later.secretKey) })).status).toBe(200);
+    expect((await call("GET", "/api/public/organizations/projects", PROJECT_AUTH)).status).toBe(200);
+    expect(seen).toEqual([
+      { scheme: "basic", username: later.publicKey },
+      { scheme: "basic", username: KEYS.publicKey },
+    ]);
+  });
+
+  it("listens on the port it is given, so that a test can start it where a client already knocks", async () => {
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    server = await startLangfuseSpecServer({ version: "4.16.0", operations: HEALTH, port });
+    expect(server.url).toBe(`http://127.0.0.1:${port}`);
+    expect((await call("GET", "/api/public/health")).status).toBe(200);
+  });
+
   it("answers credentials of the right scheme that are not the seeded ones with the spec's 401, refusing nothing", async () => {
     server = await startLangfuseSpecServer({ version: "3.224.1", projectKeys: KEYS, adminApiKey: ADMIN_KEY, operations: {} });
     const wrongKeys = await call("GET", "/api/public/traces?sessionId=s", { authorization: basic(KEYS.publicKey, "sk-lf-not-the-secret") });
