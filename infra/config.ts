@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDns1123Label, isDns1123Subdomain, isExactVersion, isHostname } from "./kubernetesNames";
 import { CHART_LINES, DEFAULT_LANGFUSE_VERSION, chartLine, langfuseVersionProblem } from "./langfuse/chartLine";
+import { type ModelPriceSetting, parseModelPrices } from "./modelPriceSettings";
 import { ISOLATIONS, type Isolation, parseProjectSettings, type ProjectSetting } from "./projectSettings";
 import { holdsSecretSettings, secretSettingNames } from "./secretSettings";
 import { type ExternalStores, parseStoreSettings, STORE_SETTING_NAMES, type UnsetCredentials } from "./storeSettings";
@@ -102,8 +103,26 @@ export interface Settings {
   existingSecrets: Partial<Record<ExistingSecretKey, string>>;
   /** Project namespaces that receive the Langfuse keys and endpoint, each with its key source. */
   projects: ProjectSetting[];
-  /** Whether a project may keep the shared bootstrap pair (`shared`) or needs its own (`strict`). */
+  /**
+   * Whether a project may keep the shared bootstrap pair (`shared`), needs its own (`strict`), or
+   * gets one created through Langfuse's API when it has none (`provisioned`, with `licenseKey`).
+   */
   isolation: Isolation;
+  /**
+   * The Langfuse Enterprise licence (`langfuse_ee_…`), a plain string read from a secret setting:
+   * its only consumer (EnterpriseCredentials) wraps it as a secret. Handed to the chart whenever
+   * set; required by `provisioned`.
+   */
+  licenseKey: string | undefined;
+  /**
+   * Where the program itself calls Langfuse's API (provisioning, model prices), from where
+   * `pulumi up` runs, when not at the external URL; undefined: the external URL.
+   */
+  langfuseApiUrl: string | undefined;
+  /** Delete a provisioned project's Langfuse project (and its traces) when the project is removed. */
+  deleteLangfuseProjects: boolean;
+  /** Model definitions registered in every Langfuse project the runners write into (modelPriceSettings.ts). */
+  modelPrices: ModelPriceSetting[];
   /** Create (and label as managed) each project namespace; otherwise never touch them. */
   createProjectNamespaces: boolean;
   /**
@@ -147,6 +166,7 @@ export const DEFAULTS = {
   storageClassName: "",
   createProjectNamespaces: false,
   isolation: "shared",
+  deleteLangfuseProjects: false,
   maskMessages: true,
   operatorIntegration: "admission-policy",
   admissionPolicyApiVersion: "v1",
@@ -172,6 +192,9 @@ export const SETTING_NAMES = [
   "ingressControllerNamespace",
   "existingSecrets",
   "projects",
+  "licenseKey",
+  "langfuseApiUrl",
+  "modelPrices",
   ...STORE_SETTING_NAMES,
 ] as const;
 
@@ -221,7 +244,9 @@ export function parseSettings(
     // Checked no further: every other rule would quote the value.
     delete raw[name];
   }
-  const str = (name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion" | "ingressControllerNamespace"): string | undefined => {
+  const str = (
+    name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion" | "ingressControllerNamespace" | "licenseKey" | "langfuseApiUrl",
+  ): string | undefined => {
     const v = raw[name];
     return v === undefined || v === "" ? undefined : v;
   };
@@ -353,7 +378,14 @@ export function parseSettings(
   }
 
   const bool = (
-    name: "protect" | "production" | "createProjectNamespaces" | "maskMessages" | "installCertManager" | "installClickhouseOperator",
+    name:
+      | "protect"
+      | "production"
+      | "createProjectNamespaces"
+      | "maskMessages"
+      | "installCertManager"
+      | "installClickhouseOperator"
+      | "deleteLangfuseProjects",
   ): boolean => {
     const v = str(name);
     if (v !== undefined && v !== "true" && v !== "false") {
@@ -396,10 +428,31 @@ export function parseSettings(
   const warnings: string[] = [];
   const projects = parseProjectSettings(
     raw.projects,
-    { langfuseNamespace: namespace, isolation, operatorIntegration, secret: secret.has("projects"), undecrypted: options.undecrypted },
+    {
+      langfuseNamespace: namespace,
+      bootstrapProjectName: projectName,
+      isolation,
+      operatorIntegration,
+      secret: secret.has("projects"),
+      undecrypted: options.undecrypted,
+    },
     problems,
     warnings,
   );
+  const licenseKey = parseLicenseKey(str("licenseKey"), {
+    isolation,
+    secret: secret.has("licenseKey"),
+    readable: !options.undecrypted?.includes(key("licenseKey")),
+  }, problems);
+  const deleteLangfuseProjects = bool("deleteLangfuseProjects");
+  if (deleteLangfuseProjects && isolation !== "provisioned") {
+    warnings.push(
+      `${key("deleteLangfuseProjects")} is true, but ${key("isolation")} is "${isolation}": only provisioned Langfuse projects are ` +
+        "deleted by the program, so it changes nothing here",
+    );
+  }
+  const langfuseApiUrl = parseApiUrl(str("langfuseApiUrl"), problems);
+  const modelPrices = parseModelPrices(raw.modelPrices, problems);
   const admissionPolicyApiVersion = oneOf("admissionPolicyApiVersion", ADMISSION_POLICY_API_VERSIONS);
   const operatorNamespace = label("operatorNamespace");
   const operatorDeployment = label("operatorDeployment");
@@ -442,6 +495,10 @@ export function parseSettings(
     existingSecrets,
     projects,
     isolation,
+    licenseKey,
+    langfuseApiUrl,
+    deleteLangfuseProjects,
+    modelPrices,
     createProjectNamespaces,
     maskMessages,
     operatorIntegration,
@@ -452,6 +509,67 @@ export function parseSettings(
     runnerContainer,
     warnings,
   };
+}
+
+/**
+ * The licence: a secret setting, required by `provisioned`. Langfuse reads its plan from the
+ * prefix (`langfuse_ee_` Enterprise, `langfuse_pro_` Pro; its getPlan.ts), and only Enterprise
+ * has the admin API that provisioning uses. Never echoed.
+ */
+function parseLicenseKey(
+  value: string | undefined,
+  ctx: { isolation: Isolation; secret: boolean; readable: boolean },
+  problems: string[],
+): string | undefined {
+  const name = `${PROJECT}:licenseKey`;
+  if (value === undefined) {
+    if (ctx.isolation === "provisioned") {
+      problems.push(
+        `${PROJECT}:isolation is "provisioned", but ${name} is not set: creating Langfuse projects and keys through its API needs ` +
+          "an Enterprise licence; set it with `pulumi config set --secret licenseKey <langfuse_ee_…>`, or use isolation \"shared\" or \"strict\"",
+      );
+    }
+    return undefined;
+  }
+  if (!ctx.secret) {
+    problems.push(`${name} is in plain text (its value is not shown): remove it from the stack file and set it with \`pulumi config set --secret licenseKey <value>\``);
+    return undefined;
+  }
+  if (!ctx.readable) return value;
+  if (value.startsWith("langfuse_pro_")) {
+    if (ctx.isolation === "provisioned") {
+      problems.push(
+        `${name} is a Pro licence (langfuse_pro_…; its value is not shown), which has no admin API: isolation "provisioned" needs an ` +
+          "Enterprise licence (langfuse_ee_…)",
+      );
+      return undefined;
+    }
+    return value;
+  }
+  if (!/^langfuse_ee_\S+$/.test(value)) {
+    problems.push(`${name} is not a Langfuse licence key (its value is not shown): Langfuse's licence keys start with langfuse_ee_ (Enterprise) or langfuse_pro_ (Pro)`);
+    return undefined;
+  }
+  return value;
+}
+
+/** `langfuseApiUrl`: an http(s) URL without query or fragment; undefined when unset (or wrong, with its problem pushed). */
+function parseApiUrl(value: string | undefined, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    problems.push(
+      `${PROJECT}:langfuseApiUrl is "${value}": use the URL Langfuse answers at from where \`pulumi up\` runs, http(s) without query or ` +
+        'credentials, e.g. "http://localhost:3000" through `kubectl port-forward -n langfuse svc/langfuse-web 3000`',
+    );
+    return undefined;
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
 function parseExistingSecrets(

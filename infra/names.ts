@@ -7,6 +7,8 @@ export const CHART_REPO = "https://langfuse.github.io/langfuse-k8s";
 export const INTERNAL_SECRET_NAME = "langfuse-internal";
 /** The Secret, in the Langfuse namespace, that holds the headless-bootstrap credentials. */
 export const BOOTSTRAP_SECRET_NAME = "langfuse-bootstrap";
+/** The Secret, in the Langfuse namespace, that holds the Enterprise licence and the admin API key. */
+export const ENTERPRISE_SECRET_NAME = "langfuse-enterprise";
 
 /**
  * Secrets that chart 2.x's bundled stores read whole (Valkey and SeaweedFS mount theirs as files),

@@ -3,15 +3,21 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "./config";
 import { BootstrapCredentials } from "./langfuse/bootstrapCredentials";
 import { chartLine } from "./langfuse/chartLine";
+import { bootstrapIds } from "./langfuse/bootstrap";
 import { chartValues } from "./langfuse/chartValues";
+import { EnterpriseCredentials } from "./langfuse/enterpriseCredentials";
 import { InternalSecrets } from "./langfuse/internalSecrets";
 import { managedStoreCredentials } from "./langfuse/managedStoreValues";
 import { LangfuseRelease } from "./langfuse/release";
 import { routeManifest } from "./langfuse/route";
 import { sizingFor } from "./langfuse/sizing";
 import { storeSecrets } from "./langfuse/storeSecrets";
+import { ModelPrices, type PricedProject } from "./langfuseApi/modelPrices";
+import { ProvisionedProjects } from "./langfuseApi/provisionedProjects";
+import { LANGFUSE_API_RETRY } from "./langfuseApi/resources";
 import {
   BOOTSTRAP_SECRET_NAME,
+  ENTERPRISE_SECRET_NAME,
   INTERNAL_SECRET_NAME,
   MANAGED_BY_LABELS,
   RELEASE_NAME,
@@ -40,8 +46,11 @@ export interface StackOutputs {
   adminPassword: pulumi.Output<string>;
   publicKey: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
-  /** Per project namespace, the names of the objects its runners read and where its keys come from (never a key). */
-  projects: Record<string, { secret: string; configMap: string; keySource: KeySourceName }>;
+  /**
+   * Per project namespace, the names of the objects its runners read and where its keys come from
+   * (never a key); a provisioned project also its Langfuse project's id.
+   */
+  projects: pulumi.Output<Record<string, { secret: string; configMap: string; keySource: KeySourceName; langfuseProjectId?: string }>>;
 }
 
 /** Composes the stack from validated settings. Wiring only: every decision lives in a pure function. */
@@ -75,6 +84,11 @@ export function langfuseStack(settings: Settings): StackOutputs {
   });
   const adminEmail = settings.adminEmailSecret ? pulumi.secret(settings.adminEmail) : settings.adminEmail;
   const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns, adminEmail, protect: settings.protect });
+  const provisioned = settings.isolation === "provisioned";
+  const enterprise =
+    settings.licenseKey === undefined
+      ? undefined
+      : new EnterpriseCredentials("enterprise", { namespace: ns, licenseKey: settings.licenseKey, adminApi: provisioned, protect: settings.protect });
 
   const profile = platformProfile(settings.platform);
   // Fenced before any Langfuse pod starts: the release waits for its NetworkPolicies.
@@ -95,7 +109,7 @@ export function langfuseStack(settings: Settings): StackOutputs {
     }),
     dependsOn: [namespace],
   });
-  new LangfuseRelease("langfuse", {
+  const release = new LangfuseRelease("langfuse", {
     namespace: ns,
     chartVersion: settings.chartVersion,
     platform: settings.platform,
@@ -103,7 +117,12 @@ export function langfuseStack(settings: Settings): StackOutputs {
     values: chartValues(
       settings,
       profile,
-      { internalSecretName: INTERNAL_SECRET_NAME, bootstrapSecretName: BOOTSTRAP_SECRET_NAME, storeSecretNames: STORE_SECRET_NAMES },
+      {
+        internalSecretName: INTERNAL_SECRET_NAME,
+        bootstrapSecretName: BOOTSTRAP_SECRET_NAME,
+        storeSecretNames: STORE_SECRET_NAMES,
+        enterpriseSecretName: ENTERPRISE_SECRET_NAME,
+      },
       sizingFor(settings.production),
     ),
     route:
@@ -117,18 +136,37 @@ export function langfuseStack(settings: Settings): StackOutputs {
             labels: MANAGED_BY_LABELS,
           })
         : undefined,
-    dependsOn: [internal, bootstrap, fence, ...(previousRelease ? [previousRelease] : [])],
+    dependsOn: [internal, bootstrap, fence, ...(enterprise ? [enterprise] : []), ...(previousRelease ? [previousRelease] : [])],
   });
 
-  // Langfuse OSS creates exactly one key pair headlessly: a project without a pair of its own (made
-  // in the UI) shares it. The namespace contract is the same whatever the pair's source.
+  // The program's own calls to Langfuse's API run where `pulumi up` runs, once the release is ready.
+  const apiUrl = settings.langfuseApiUrl ?? externalUrl(settings.hostname, profile.scheme);
   const bootstrapKeys = { publicKey: bootstrap.publicKey, secretKey: bootstrap.secretKey };
+  const toProvision = settings.projects.filter((p) => p.keys.source === "provisioned");
+  const provisionedProjects =
+    provisioned && enterprise?.adminApiKey !== undefined && toProvision.length > 0
+      ? new ProvisionedProjects("langfuse-project", {
+          apiUrl,
+          retry: LANGFUSE_API_RETRY,
+          adminApiKey: enterprise.adminApiKey,
+          organizationId: bootstrapIds(settings).organizationId,
+          projects: toProvision.map((p) => ({ namespace: p.namespace, displayName: p.displayName })),
+          deleteLangfuseProjects: settings.deleteLangfuseProjects,
+          dependsOn: [release],
+        })
+      : undefined;
+
+  // Langfuse OSS creates exactly one key pair headlessly: a project without a pair of its own (made
+  // in the UI, or provisioned with a licence) shares it. The namespace contract is the same whatever the pair's source.
+  const keysOf = new Map<string, ReturnType<typeof projectKeys>>();
   for (const project of settings.projects) {
+    const keys = projectKeys(project.keys, { bootstrap: bootstrapKeys, provisioned: provisionedProjects?.keys[project.namespace] });
+    keysOf.set(project.namespace, keys);
     new ProjectWiring(`project-${project.namespace}`, {
       namespace: project.namespace,
       displayName: project.displayName,
       createNamespace: settings.createProjectNamespaces,
-      keys: projectKeys(project.keys, bootstrapKeys),
+      keys,
       keySource: project.keys.source,
       isolation: settings.isolation,
       config: projectConfigData({
@@ -136,6 +174,22 @@ export function langfuseStack(settings: Settings): StackOutputs {
         langfuseNamespace: settings.namespace,
         maskMessages: settings.maskMessages,
       }),
+    });
+  }
+
+  if (settings.modelPrices.length > 0) {
+    // Every Langfuse project the runners write into, each with its own pair: the bootstrap project,
+    // and each project with a pair of its own or a provisioned one.
+    const priced: PricedProject[] = [
+      { project: settings.projectName, keys: bootstrapKeys },
+      ...settings.projects.filter((p) => p.keys.source !== "shared").map((p) => ({ project: p.namespace, keys: keysOf.get(p.namespace)! })),
+    ];
+    new ModelPrices("model-prices", {
+      apiUrl,
+      retry: LANGFUSE_API_RETRY,
+      prices: settings.modelPrices,
+      projects: priced,
+      dependsOn: [release],
     });
   }
 
@@ -166,8 +220,14 @@ export function langfuseStack(settings: Settings): StackOutputs {
     adminPassword: bootstrap.adminPassword,
     publicKey: bootstrap.publicKey,
     secretKey: bootstrap.secretKey,
-    projects: Object.fromEntries(
-      settings.projects.map((p) => [p.namespace, { secret: PROJECT_SECRET_NAME, configMap: PROJECT_CONFIGMAP_NAME, keySource: p.keys.source }]),
+    projects: pulumi.output(
+      Object.fromEntries(
+        settings.projects.map((p) => {
+          const langfuseProjectId = provisionedProjects?.projectIds[p.namespace];
+          const names = { secret: PROJECT_SECRET_NAME, configMap: PROJECT_CONFIGMAP_NAME, keySource: p.keys.source };
+          return [p.namespace, langfuseProjectId ? { ...names, langfuseProjectId } : names];
+        }),
+      ),
     ),
   };
 }

@@ -9,10 +9,11 @@ import { isDns1123Label } from "./kubernetesNames";
 
 /**
  * `shared` (default): a project without a key pair of its own gets the bootstrap pair, as every
- * project did before. `strict`: every project must have its own. (A licensed server's API could
- * create the pairs: that is a further isolation beside these, with a key source of its own.)
+ * project did before. `strict`: every project must have its own. `provisioned`: with an Enterprise
+ * licence (`licenseKey`), the program creates a Langfuse project and a key pair through Langfuse's
+ * API for every project without a pair of its own.
  */
-export const ISOLATIONS = ["shared", "strict"] as const;
+export const ISOLATIONS = ["shared", "strict", "provisioned"] as const;
 export type Isolation = (typeof ISOLATIONS)[number];
 
 /** The bootstrap pair that Langfuse's headless initialisation creates: one Langfuse project for all. */
@@ -34,11 +35,19 @@ export interface OwnKeySource {
 }
 
 /**
+ * A pair the program creates through Langfuse's API (isolation `provisioned`), in a Langfuse project
+ * named after the namespace, created or adopted by that name.
+ */
+export interface ProvisionedKeySource {
+  source: "provisioned";
+}
+
+/**
  * Where one project's key pair comes from. The namespace receives the same contract whatever the
  * source (projects/projectContract.ts); a new source is a new member here and a new case in
  * projects/projectKeys.ts.
  */
-export type KeySource = SharedKeySource | OwnKeySource;
+export type KeySource = SharedKeySource | OwnKeySource | ProvisionedKeySource;
 export type KeySourceName = KeySource["source"];
 
 /** A platform project: a namespace whose runner pods are traced. */
@@ -52,6 +61,8 @@ export interface ProjectSetting {
 export interface ProjectSettingsContext {
   /** The Langfuse namespace, which no project may be. */
   langfuseNamespace: string;
+  /** The bootstrap project's name (`projectName`), which no provisioned Langfuse project may take. */
+  bootstrapProjectName: string;
   isolation: Isolation;
   operatorIntegration: OperatorIntegration;
   /** Whether the engine marked `projects` secret: it does, as a whole, once any value in it is. */
@@ -108,9 +119,14 @@ export function parseProjectSettings(
     }
   }
 
+  for (const p of projects.filter((x) => x.keys.source === "provisioned")) {
+    const problem = provisionedNameProblem(p.namespace, ctx.bootstrapProjectName);
+    if (problem) problems.push(`${entry(p)} ${problem}`);
+  }
+
   const own = projects.filter((p) => p.keys.source === "own");
   const needs = [
-    ...(ctx.isolation === "strict" ? [`ambient-langfuse:isolation is "strict"`] : []),
+    ...(ctx.isolation === "strict" || ctx.isolation === "provisioned" ? [`ambient-langfuse:isolation is "${ctx.isolation}"`] : []),
     ...(own.length > 0 ? [`${listed(own.map(entry))} ${own.length === 1 ? "has a key pair" : "have key pairs"} of ${own.length === 1 ? "its" : "their"} own`] : []),
   ];
   if (needs.length > 0 && ctx.operatorIntegration === "operator-env") {
@@ -202,7 +218,7 @@ function readKeySource(
   const path = (field: KeyField) => `projects[${index}].${field}`;
   const name = (field: KeyField) => `ambient-langfuse:${path(field)} (${namespace})`;
   const given = KEY_FIELDS.filter((f) => fields[f] !== undefined && fields[f] !== "");
-  if (given.length === 0) return { source: "shared" };
+  if (given.length === 0) return { source: ctx.isolation === "provisioned" ? "provisioned" : "shared" };
   if (given.length === 1) {
     const missing = OTHER[given[0]!];
     problems.push(
@@ -296,6 +312,27 @@ function checkDistinctPairs(projects: Entry[], problems: string[], entry: (p: En
     }
     for (const f of KEY_FIELDS) first[f].set(keys[f], p);
   }
+}
+
+/**
+ * Why a namespace cannot name its provisioned Langfuse project, if it cannot: Langfuse takes 3 to
+ * 60 characters (its projectNameSchema), and a project of the bootstrap project's name would be
+ * adopted, which would put the namespace back on the shared project.
+ */
+function provisionedNameProblem(namespace: string, bootstrapProjectName: string): string | undefined {
+  if (namespace.length < 3 || namespace.length > 60) {
+    return (
+      `would be provisioned as the Langfuse project "${namespace}", but Langfuse takes project names of 3 to 60 characters: ` +
+      "give the project a key pair of its own (publicKey, secretKey) made in a Langfuse project of another name"
+    );
+  }
+  if (namespace === bootstrapProjectName) {
+    return (
+      `would be provisioned as the Langfuse project "${namespace}", the bootstrap project's name (ambient-langfuse:projectName): ` +
+      "the program would adopt the shared project; rename the bootstrap project (projectName) before its first deployment, or give this project a key pair of its own"
+    );
+  }
+  return undefined;
 }
 
 /** Up to three entries by name, then how many more. */

@@ -34,6 +34,8 @@ export const SECRET_SETTINGS: readonly SecretSetting[] = [
   // A project's own Langfuse key pair (projectSettings.ts), in the form the Langfuse UI creates.
   { path: "projects[*].publicKey", placeholder: (hex) => `pk-lf-${uuidFrom(hex)}`, secureOnly: true },
   { path: "projects[*].secretKey", placeholder: (hex) => `sk-lf-${uuidFrom(hex)}`, secureOnly: true },
+  // The Enterprise licence (config.ts): Langfuse reads the plan from its prefix.
+  { path: "licenseKey", placeholder: (hex) => `langfuse_ee_${hex}`, secureOnly: true },
 ];
 
 /** A version-4 UUID made of the first 32 of 64 hex characters. */

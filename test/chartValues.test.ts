@@ -17,6 +17,7 @@ import { prerequisiteReleases } from "../infra/prerequisites/prerequisiteRelease
 const refs = {
   internalSecretName: "langfuse-internal",
   bootstrapSecretName: "langfuse-bootstrap",
+  enterpriseSecretName: "langfuse-enterprise",
   storeSecretNames: { postgresql: "langfuse-internal-postgresql", redis: "langfuse-internal-redis", s3: "langfuse-internal-s3" },
 };
 const REFERENCE = path.resolve(__dirname, "..", "..", "shared", "reference");

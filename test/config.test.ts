@@ -47,6 +47,10 @@ describe("stack settings", () => {
       existingSecrets: {},
       projects: [],
       isolation: "shared",
+      licenseKey: undefined,
+      langfuseApiUrl: undefined,
+      deleteLangfuseProjects: false,
+      modelPrices: [],
       createProjectNamespaces: false,
       maskMessages: true,
       operatorIntegration: "admission-policy",
@@ -110,7 +114,7 @@ describe("stack settings", () => {
 
   it("refuses a secret for a setting that shapes what is deployed, without checking or showing its value", () => {
     expect(problemsOf({ ...minimal, hostname: "https://secret.example.com/", existingSecrets: JSON.stringify({ salt: "c2FsdA" }) }, new Set(["hostname", "existingSecrets"]))).toEqual([
-      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey, projects[<i>].publicKey, projects[<i>].secretKey take secrets",
+      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey, projects[<i>].publicKey, projects[<i>].secretKey, licenseKey take secrets",
     ]);
   });
 

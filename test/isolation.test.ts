@@ -174,9 +174,9 @@ describe("a project's own key pair, read as the real engine hands it over", () =
 });
 
 describe("isolation: shared | strict", () => {
-  it("is shared unless set, and takes only its two values", () => {
+  it("is shared unless set, and takes only its three values", () => {
     expect(engineSettings(["team-a"]).isolation).toBe("shared");
-    expect(problemsOf(["team-a"], { isolation: "per-project" })).toEqual(['ambient-langfuse:isolation is "per-project": use one of "shared", "strict"']);
+    expect(problemsOf(["team-a"], { isolation: "per-project" })).toEqual(['ambient-langfuse:isolation is "per-project": use one of "shared", "strict", "provisioned"']);
   });
 
   it("strict passes when every project has its own pair", () => {

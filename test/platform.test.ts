@@ -20,6 +20,7 @@ import { walkObjects } from "../infra/policies/secretLike";
 const refs = {
   internalSecretName: "langfuse-internal",
   bootstrapSecretName: "langfuse-bootstrap",
+  enterpriseSecretName: "langfuse-enterprise",
   storeSecretNames: { postgresql: "langfuse-internal-postgresql", redis: "langfuse-internal-redis", s3: "langfuse-internal-s3" },
 };
 const REFERENCE = path.resolve(__dirname, "..", "..", "shared", "reference");

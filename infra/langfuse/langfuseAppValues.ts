@@ -3,7 +3,7 @@ import { CHART_NAME, externalUrl, RELEASE_NAME } from "../names";
 import type { PlatformProfile } from "../platform";
 import { bootstrapEnv, type EnvVar } from "./bootstrap";
 import { hasDisruptionBudgets } from "./chartLine";
-import { INTERNAL_SECRET_KEYS } from "./secretKeys";
+import { ENTERPRISE_SECRET_KEYS, INTERNAL_SECRET_KEYS } from "./secretKeys";
 import type { Sizing, Workload } from "./sizing";
 import type { BundledStore } from "./storeSecrets";
 
@@ -15,6 +15,8 @@ export interface SecretRefs {
   bootstrapSecretName: string;
   /** Secrets chart 2.x's bundled stores read in their own shape (storeSecrets.ts). */
   storeSecretNames: Record<BundledStore, string>;
+  /** Secret holding the Enterprise licence and the admin API key (keys: ENTERPRISE_SECRET_KEYS), where the stack has them. */
+  enterpriseSecretName: string;
 }
 
 export type ChartSettings = Pick<
@@ -29,6 +31,8 @@ export type ChartSettings = Pick<
   | "projectName"
   | "externalStores"
   | "storageClassName"
+  | "licenseKey"
+  | "isolation"
 >;
 
 /** Everything a chart line's value builders decide from. */
@@ -71,6 +75,15 @@ function deploymentValues(ctx: ValuesContext, workload: Workload, spread: boolea
 }
 
 /**
+ * ADMIN_API_KEY, which Langfuse's admin API takes as its Bearer token, where the program provisions
+ * projects through it (isolation `provisioned`); no chart key exists for it.
+ */
+function enterpriseEnv({ settings, refs }: ValuesContext): EnvVar[] {
+  if (settings.isolation !== "provisioned") return [];
+  return [{ name: "ADMIN_API_KEY", valueFrom: { secretKeyRef: { name: refs.enterpriseSecretName, key: ENTERPRISE_SECRET_KEYS.adminApiKey } } }];
+}
+
+/**
  * The `langfuse:` block, the same on both chart lines: application secrets by reference, the
  * external URL, headless initialisation through `additionalEnv` (no chart keys exist for it), the
  * image tag when one is pinned, web and worker sizing and, where the platform exposes it, the
@@ -86,10 +99,12 @@ export function langfuseAppValues(ctx: ValuesContext, extraEnv: EnvVar[] = []): 
     nextauth: { url: externalUrl(s.hostname, profile.scheme), secret: internalRef(refs, K.nextauthSecret) },
     // Users come from the headless bootstrap and invitations, not open sign-up.
     features: { signUpDisabled: true },
-    additionalEnv: [...bootstrapEnv(s, refs.bootstrapSecretName), ...extraEnv],
+    additionalEnv: [...bootstrapEnv(s, refs.bootstrapSecretName), ...enterpriseEnv(ctx), ...extraEnv],
     web: deploymentValues(ctx, sizing.web, sizing.spreadWeb),
     worker: deploymentValues(ctx, sizing.worker, false),
   };
+  // The licence, by reference like every application secret (the same value path on every chart line).
+  if (s.licenseKey !== undefined) values.licenseKey = { secretKeyRef: { name: refs.enterpriseSecretName, key: ENTERPRISE_SECRET_KEYS.licenseKey } };
   // Web and worker both take `langfuse.image.tag` unless their own tag is set.
   if (s.langfuseVersion !== undefined) values.image = { tag: s.langfuseVersion };
   if (profile.assignsUids) {

@@ -21,3 +21,9 @@ export const BOOTSTRAP_SECRET_KEYS = {
   // Always here, secret or not: the chart reads the email one way whatever the stack says.
   adminEmail: "admin-email",
 } as const;
+
+/** Key names inside the Enterprise Secret (`langfuse-enterprise`). */
+export const ENTERPRISE_SECRET_KEYS = {
+  licenseKey: "license-key",
+  adminApiKey: "admin-api-key",
+} as const;

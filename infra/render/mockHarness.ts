@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, readSettings } from "../config";
+import { SECRET_OUTPUTS } from "../langfuseApi/resources";
 import { langfuseStack } from "../program";
 import type { PlannedOptions, PlannedResource } from "../policies/types";
 import { redactSecrets } from "./redact";
@@ -76,6 +77,35 @@ function randomState(type: string, inputs: Record<string, any>, remember: (v: st
   }
 }
 
+/** An id as Langfuse gives its projects, keys and models (a cuid). */
+function cuid(): string {
+  return `c${randomFrom(LOWER_ALNUM, 24)}`;
+}
+
+/** A key pair as Langfuse's API returns one it creates. */
+function createdKeyPair(remember: (v: string) => string): Record<string, string> {
+  const secretKey = `sk-lf-${randomUUID()}`;
+  return {
+    publicKey: remember(`pk-lf-${randomUUID()}`),
+    secretKey: remember(secretKey),
+    displaySecretKey: remember(`sk-lf-...${secretKey.slice(-4)}`),
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * What the dynamic providers of the resources kept in Langfuse would return (langfuseApi/): an id
+ * and realistic outputs, its secrets marked as the engine marks an `additionalSecretOutputs` (the
+ * mock monitor ignores the option). Undefined for every other type.
+ */
+function langfuseState(type: string, remember: (v: string) => string): { id: string; state: Record<string, unknown> } | undefined {
+  const secret = SECRET_OUTPUTS[type];
+  if (secret === undefined) return undefined;
+  const created: Record<string, unknown> = type.endsWith(":OrganizationApiKey") || type.endsWith(":ProjectApiKey") ? createdKeyPair(remember) : { adopted: false };
+  for (const k of Object.keys(created)) if (secret.includes(k)) created[k] = pulumi.secret(created[k]);
+  return { id: cuid(), state: created };
+}
+
 /** `<type>::<name>` of a URN, the key the plan names resources by. */
 function resourceKey(urn: string): string {
   // urn:pulumi:<stack>::<project>::<parent types joined by $>::<name>
@@ -110,7 +140,9 @@ export async function renderStack(
           seen.set(`${args.type}::${args.name}`, args.inputs);
           registered++;
         }
-        // At preview the random provider knows no result yet.
+        // At preview no provider has a result yet.
+        const langfuse = preview ? undefined : langfuseState(args.type, remember);
+        if (langfuse) return { id: langfuse.id, state: { ...args.inputs, ...langfuse.state } };
         return { id: `${args.name}-id`, state: { ...args.inputs, ...(preview ? {} : randomState(args.type, args.inputs, remember)) } };
       },
       call: (args) => args.inputs,
@@ -192,7 +224,9 @@ export async function renderStack(
     keys.add(r.key);
     const parentUrn = r.parentUrn ? await resolve(r.parentUrn) : undefined;
     const parent = parentUrn === undefined || parentUrn.split("::")[2] === "pulumi:pulumi:Stack" ? null : resourceKey(parentUrn);
-    const { inputs, secretPaths } = redactSecrets(seen.get(r.key) ?? {});
+    // A dynamic resource's provider, serialized into its inputs, is code: not what the plan shows.
+    const { __provider: _code, ...given } = seen.get(r.key) ?? {};
+    const { inputs, secretPaths } = redactSecrets(given);
     const dependsOn = await Promise.all((await dependencies(r.dependsOn)).map(async (d) => resourceKey(await resolve(d.urn))));
     resources.push({
       type: r.type,
