@@ -368,6 +368,11 @@ function checkAnswer(spec: LoadedSpec, operation: Operation, status: number, bod
   if (!declared.some((d) => d === String(status) || d.toUpperCase() === family || d === "default")) {
     return `answer of ${operation.operationId}: status ${status}, which the spec does not declare (${declared.join(", ")})`;
   }
+  const response = (operation.responses ?? {})[String(status)] as { content?: Record<string, unknown> } | undefined;
+  if (response && !response.content) {
+    // A response the spec declares without content (a 204): no body at all, rather than one checked as null.
+    return body === undefined ? undefined : `answer of ${operation.operationId} (${status}): a body, where the spec declares none`;
+  }
   const result = spec.api.validator.validateResponse(body, operation, status);
   if (!result.valid) return `answer of ${operation.operationId} (${status}) does not fit the spec: ${describeErrors(result.errors ?? [])}`;
   return undefined;

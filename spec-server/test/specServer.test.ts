@@ -236,6 +236,18 @@ describe("the spec-checking server", () => {
     server = undefined;
   });
 
+  it("sends a response the spec declares without content (204) with no body, and refuses one with a body", async () => {
+    let body: unknown;
+    server = await startLangfuseSpecServer({ version: "4.16.0", projectKeys: KEYS, operations: { models_delete: () => ({ status: 204, body }) } });
+    expect(await call("DELETE", "/api/public/models/m1", PROJECT_AUTH)).toEqual({ status: 204, body: undefined });
+    body = { success: true };
+    expect((await call("DELETE", "/api/public/models/m1", PROJECT_AUTH)).status).toBe(500);
+    expect(server.refusals.map((r) => r.reason)).toEqual(["answer of models_delete (204): a body, where the spec declares none"]);
+    expect(server.requests.map((r) => `${r.operationId} ${r.status}`)).toEqual(["models_delete 204"]);
+    await server.close({ allowRefusals: true });
+    server = undefined;
+  });
+
   it("serves any OpenAPI document given as an object, and can be seeded as the test goes", async () => {
     server = await startSpecServer({
       specs: [
