@@ -103,18 +103,16 @@ export function langfuseClient(options: LangfuseClientOptions): LangfuseClient {
           const code = failureCode(e);
           last = code === "TIMEOUT" ? `no answer within ${retry.timeoutMs} ms` : `the connection failed (${code})`;
           if (NOT_REACHED.includes(code) || repeatable) continue;
-          throw new Error(
-            `Langfuse at ${options.baseUrl}: ${what} while ${request.purpose}: ${last}, after the request was sent, so Langfuse may have ` +
-              "acted on it; it is not repeated (it creates something): run `pulumi refresh`, then `pulumi up` again",
-          );
+          throw new Error(uncertain(options.baseUrl, what, request, last));
         }
         const body = await readBody(response);
         if ((response.status >= 200 && response.status < 300) || request.accept?.includes(response.status)) {
           return { status: response.status, body };
         }
-        if (TURNED_AWAY.includes(response.status) || (repeatable && MAYBE_PROCESSED.includes(response.status))) {
+        if (TURNED_AWAY.includes(response.status) || MAYBE_PROCESSED.includes(response.status)) {
           last = `it answered ${response.status}${serverMessage(body)}`;
-          continue;
+          if (TURNED_AWAY.includes(response.status) || repeatable) continue;
+          throw new Error(uncertain(options.baseUrl, what, request, last));
         }
         throw new Error(refusal(options.baseUrl, what, request, response.status, body));
       }
@@ -160,6 +158,14 @@ function serverMessage(body: unknown): string {
   if (typeof text !== "string" || text.trim() === "" || /<html/i.test(text)) return "";
   const line = text.replace(/\s+/g, " ").trim();
   return `: "${line.length > 200 ? `${line.slice(0, 200)}…` : line}"`;
+}
+
+/** A creation that failed after it was sent: Langfuse may have made it, so it is not sent again. */
+function uncertain(baseUrl: string, what: string, request: LangfuseRequest, failure: string): string {
+  return (
+    `Langfuse at ${baseUrl}: ${what} while ${request.purpose}: ${failure} after the request was sent, so Langfuse may have acted on it; ` +
+    "it is not repeated (it creates something): run `pulumi refresh`, then `pulumi up` again"
+  );
 }
 
 /** A refused request, said per credential: a 401 or 403 is about the licence or the key. */
