@@ -30,6 +30,17 @@ export const SECRET_OUTPUTS: Record<string, readonly string[]> = {
 
 const secretOutputs = (type: string) => ({ additionalSecretOutputs: [...SECRET_OUTPUTS[`pulumi-nodejs:dynamic/${MODULE}:${type}`]!] });
 
+/**
+ * The inputs with every one its type keeps secret made a Pulumi secret: an own pair read from the
+ * stack's settings arrives as plain text, and would otherwise be recorded (and planned) as given.
+ */
+function withSecretInputs<T extends object>(type: string, inputs: T): T {
+  const secret = SECRET_OUTPUTS[`pulumi-nodejs:dynamic/${MODULE}:${type}`]!;
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [k, secret.includes(k) && v !== undefined ? pulumi.secret(v) : v]),
+  ) as T;
+}
+
 /** Where and how a resource reaches Langfuse. */
 export interface ConnectionArgs {
   /** Langfuse's URL from where `pulumi up` runs. */
@@ -53,7 +64,7 @@ export class OrganizationApiKey extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: OrganizationApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { publicKey: undefined, secretKey: undefined, displaySecretKey: undefined, createdAt: undefined };
-    super(organizationKeyProvider, name, { ...args, ...outputs }, { ...opts, ...secretOutputs("OrganizationApiKey") }, MODULE, "OrganizationApiKey");
+    super(organizationKeyProvider, name, { ...withSecretInputs("OrganizationApiKey", args), ...outputs }, { ...opts, ...secretOutputs("OrganizationApiKey") }, MODULE, "OrganizationApiKey");
   }
 }
 
@@ -77,7 +88,7 @@ export class LangfuseProject extends pulumi.dynamic.Resource {
   declare public readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: LangfuseProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(projectProvider, name, { ...args, adopted: undefined }, { ...opts, ...secretOutputs("Project") }, MODULE, "Project");
+    super(projectProvider, name, { ...withSecretInputs("Project", args), adopted: undefined }, { ...opts, ...secretOutputs("Project") }, MODULE, "Project");
   }
 }
 
@@ -96,7 +107,7 @@ export class ProjectApiKey extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProjectApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { publicKey: undefined, secretKey: undefined, displaySecretKey: undefined, createdAt: undefined };
-    super(projectKeyProvider, name, { ...args, ...outputs }, { ...opts, ...secretOutputs("ProjectApiKey") }, MODULE, "ProjectApiKey");
+    super(projectKeyProvider, name, { ...withSecretInputs("ProjectApiKey", args), ...outputs }, { ...opts, ...secretOutputs("ProjectApiKey") }, MODULE, "ProjectApiKey");
   }
 }
 
@@ -121,7 +132,7 @@ export class LangfuseModel extends pulumi.dynamic.Resource {
     super(
       modelProvider,
       name,
-      { ...args, unit: "TOKENS", adopted: undefined },
+      { ...withSecretInputs("Model", args), unit: "TOKENS", adopted: undefined },
       { ...opts, ...secretOutputs("Model"), deleteBeforeReplace: true },
       MODULE,
       "Model",
