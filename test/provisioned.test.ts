@@ -13,7 +13,10 @@ import { parse } from "yaml";
 import { ConfigError, parseSettings, type Settings } from "../infra/config";
 import { chartValues } from "../infra/langfuse/chartValues";
 import { platformProfile } from "../infra/platform";
+import { type PlannedResource, POLICIES, referenceContext, runPolicies } from "../infra/policies";
 import { chartHasPath, leafPaths } from "../infra/policies/chartValuePathsExist";
+import { provisionedPairsStayHome } from "../infra/policies/provisionedPairsStayHome";
+import { type Rendering, renderStack } from "../infra/render/mockHarness";
 import { REPO_ROOT, loadStackConfig } from "../infra/render/stackConfig";
 import { StackFileError } from "../infra/render/stackFile";
 
@@ -193,5 +196,216 @@ describe("the licence and the admin API key reach the chart by reference", () =>
   });
 });
 
-// Used by the program and plan sections below.
-void [beforeAll, execFileAsync, existsSync, readdirSync, statSync];
+// The issue's Done-when, as a user writes the stack file: three projects, one with its own pair.
+const LICENSED_STACK = `config:
+  ambient-langfuse:adminEmail: admin@example.com
+  ambient-langfuse:isolation: provisioned
+  ambient-langfuse:licenseKey:
+    secure: v1:bGljZW5zZWNpcGhlcnRleHQ=
+  ambient-langfuse:projects:
+    - team-a
+    - namespace: team-b
+      displayName: Team B
+      publicKey:
+        secure: v1:cHVibGljY2lwaGVydGV4dA==
+      secretKey:
+        secure: v1:c2VjcmV0Y2lwaGVydGV4dA==
+    - team-c
+`;
+const CIPHERTEXTS = [...LICENSED_STACK.matchAll(/secure: (\S+)/g)].map((m) => m[1]!);
+
+const SECRET = "kubernetes:core/v1:Secret";
+const DYNAMIC = "pulumi-nodejs:dynamic/langfuse:";
+const RELEASE_COMPONENT = "ambient-langfuse:langfuse:LangfuseRelease::langfuse";
+const ctx = referenceContext();
+const named = (resources: PlannedResource[], type: string) => resources.filter((r) => r.type === type).map((r) => r.name);
+const find = (resources: PlannedResource[], type: string, name: string) => resources.find((r) => r.type === type && r.name === name)!;
+
+describe("the program under isolation provisioned", () => {
+  let root: string;
+  let licensed: Rendering;
+  const render = (overrides: Record<string, unknown> = {}) => renderStack("lic", loadStackConfig("lic", root, overrides));
+  beforeAll(async () => {
+    root = projectDir({ lic: LICENSED_STACK });
+    licensed = await render();
+  }, 120_000);
+
+  it("registers an organisation key, and a Langfuse project and a key pair for each project without a pair of its own, after the release", () => {
+    const rs = licensed.resources;
+    expect(named(rs, `${DYNAMIC}OrganizationApiKey`)).toEqual(["langfuse-project-organization-key"]);
+    expect(named(rs, `${DYNAMIC}Project`)).toEqual(["langfuse-project-team-a", "langfuse-project-team-c"]);
+    expect(named(rs, `${DYNAMIC}ProjectApiKey`)).toEqual(["langfuse-project-team-a-keys", "langfuse-project-team-c-keys"]);
+    for (const r of rs.filter((x) => x.type.startsWith(DYNAMIC))) {
+      expect(r.options.dependsOn, r.name).toEqual([RELEASE_COMPONENT]);
+      expect(r.inputs.apiUrl, r.name).toBe("http://langfuse.local");
+    }
+    expect(find(rs, `${DYNAMIC}OrganizationApiKey`, "langfuse-project-organization-key").inputs).toMatchObject({
+      adminApiKey: "[secret]",
+      organizationId: "ambient-code",
+      note: "Pulumi stack ambient-langfuse/lic: projects and key pairs",
+    });
+    expect(find(rs, `${DYNAMIC}Project`, "langfuse-project-team-a").inputs).toMatchObject({
+      name: "team-a",
+      organizationPublicKey: "[secret]",
+      organizationSecretKey: "[secret]",
+      metadata: { "ambient-code.io/namespace": "team-a", "ambient-code.io/display-name": "team-a", "ambient-code.io/managed-by": "ambient-langfuse/lic" },
+      deleteOnRemove: false,
+    });
+    const pair = find(rs, `${DYNAMIC}ProjectApiKey`, "langfuse-project-team-c-keys");
+    expect(pair.inputs.project).toBe("team-c");
+    expect(pair.propertyDependencies.projectId).toEqual([`${DYNAMIC}Project::langfuse-project-team-c`]);
+  });
+
+  it("writes each provisioned pair into its own namespace's langfuse-keys only, and keeps the pair a project has", () => {
+    const keys = licensed.resources.filter((r) => r.type === SECRET && r.inputs.metadata.name === "langfuse-keys");
+    expect(keys.map((r) => [r.inputs.metadata.namespace, r.propertyDependencies])).toEqual([
+      ["team-a", { stringData: [`${DYNAMIC}ProjectApiKey::langfuse-project-team-a-keys`] }],
+      ["team-b", {}],
+      ["team-c", { stringData: [`${DYNAMIC}ProjectApiKey::langfuse-project-team-c-keys`] }],
+    ]);
+    expect(licensed.warnings).toEqual([]);
+  });
+
+  it("records no key and no provider code: the pairs the providers return are secrets, the own pair too", () => {
+    const recorded = JSON.stringify(licensed.resources);
+    expect(recorded).not.toContain("__provider");
+    expect(recorded).not.toMatch(/[ps]k-lf-[0-9a-f]/);
+    expect(recorded).not.toMatch(/langfuse_ee_[0-9a-f]/);
+    for (const c of CIPHERTEXTS) expect(recorded).not.toContain(c.slice(3));
+    expect(find(licensed.resources, SECRET, "project-team-a-keys").secretPaths).toEqual(["$.stringData.LANGFUSE_PUBLIC_KEY", "$.stringData.LANGFUSE_SECRET_KEY"]);
+  });
+
+  it("calls Langfuse where langfuseApiUrl says, and hands deleteLangfuseProjects to every Langfuse project", async () => {
+    const moved = await render({ langfuseApiUrl: "http://localhost:3000", deleteLangfuseProjects: true });
+    const dynamic = moved.resources.filter((r) => r.type.startsWith(DYNAMIC));
+    expect(new Set(dynamic.map((r) => r.inputs.apiUrl))).toEqual(new Set(["http://localhost:3000"]));
+    expect(moved.resources.filter((r) => r.type === `${DYNAMIC}Project`).map((r) => r.inputs.deleteOnRemove)).toEqual([true, true]);
+  }, 120_000);
+
+  it("drops a removed project's Langfuse project and key pair from the stack (pulumi up then deletes the pair, the project only with deleteLangfuseProjects)", async () => {
+    const fewer = await render({ projects: ["team-a"] });
+    expect(named(fewer.resources, `${DYNAMIC}Project`)).toEqual(["langfuse-project-team-a"]);
+    expect(named(fewer.resources, `${DYNAMIC}ProjectApiKey`)).toEqual(["langfuse-project-team-a-keys"]);
+    // What the deletes do is the providers' (langfuseApi.test.ts): the pair always, the Langfuse project per its recorded deleteOnRemove.
+  }, 120_000);
+
+  it("needs no organisation key when every project has its own pair", async () => {
+    const own = await render({ projects: [{ namespace: "team-b", publicKey: { secure: "v1:cA==" }, secretKey: { secure: "v1:cw==" } }] });
+    expect(own.resources.filter((r) => r.type.startsWith(DYNAMIC))).toEqual([]);
+  }, 120_000);
+
+  describe("provisioned-pairs-stay-home", () => {
+    const mutated = (mutate: (rs: PlannedResource[]) => void) => {
+      const copy = structuredClone(licensed.resources);
+      mutate(copy);
+      return copy;
+    };
+
+    it("passes the stack as the program builds it, with every other policy", () => {
+      expect(provisionedPairsStayHome.check(licensed.resources, ctx)).toEqual({ violations: [] });
+      const { runs, violations } = runPolicies(licensed.resources, ctx);
+      expect(violations).toEqual([]);
+      expect(runs.map((r) => r.status)).toEqual(POLICIES.map(() => "passed"));
+    });
+
+    it("refuses team-c's langfuse-keys made from the pair provisioned for team-a", () => {
+      const rs = mutated((r) => {
+        find(r, SECRET, "project-team-c-keys").propertyDependencies = { stringData: [`${DYNAMIC}ProjectApiKey::langfuse-project-team-a-keys`] };
+      });
+      expect(provisionedPairsStayHome.check(rs, ctx)).toEqual({
+        violations: [
+          {
+            policy: "provisioned-pairs-stay-home",
+            resource: `${SECRET}::project-team-c-keys`,
+            message:
+              `stringData is made from the key pair provisioned for project "team-a" (${DYNAMIC}ProjectApiKey::langfuse-project-team-a-keys), ` +
+              'in namespace "team-c": a provisioned pair belongs only in its own project\'s namespace ("team-a"); give this namespace its own project\'s pair',
+          },
+        ],
+      });
+    });
+
+    it("refuses a pair carried into the Langfuse release's namespace or a cluster-scoped object", () => {
+      const rs = mutated((r) => {
+        find(r, SECRET, "internal").propertyDependencies = { stringData: [`${DYNAMIC}ProjectApiKey::langfuse-project-team-c-keys`] };
+        find(r, "kubernetes:core/v1:Namespace", "langfuse").propertyDependencies = { metadata: [`${DYNAMIC}ProjectApiKey::langfuse-project-team-a-keys`] };
+      });
+      const result = provisionedPairsStayHome.check(rs, ctx) as { violations: { resource: string; message: string }[] };
+      expect(result.violations.map((v) => [v.resource, v.message.split(": a provisioned")[0]!.split(", in ")[1]])).toEqual([
+        ["kubernetes:core/v1:Namespace::langfuse", "a cluster-scoped object"],
+        [`${SECRET}::internal`, 'namespace "langfuse"'],
+      ]);
+    });
+
+    it("states its rule from the outside: it imports nothing of the program", () => {
+      const source = readFileSync(path.join(REPO_ROOT, "infra", "policies", "provisionedPairsStayHome.ts"), "utf8");
+      expect([...source.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1])).toEqual(["./types"]);
+    });
+  });
+});
+
+/** `npm run plan -- <args>` from this repository, as a user runs it. */
+const npmPlan = (...args: string[]) =>
+  execFileAsync("npm", ["run", "--silent", "plan", "--", ...args], { cwd: REPO_ROOT }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+const filesUnder = (dir: string): string[] =>
+  existsSync(dir) ? readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? filesUnder(path.join(dir, f)) : [path.join(dir, f)])) : [];
+
+describe("npm run plan on a provisioned stack", () => {
+  let root: string;
+  let result: { code: number; stdout: string; stderr: string };
+  beforeAll(async () => {
+    root = projectDir({ lic: LICENSED_STACK, nolic: LICENSED_STACK.replace(/  ambient-langfuse:licenseKey:\n    secure: \S+\n/, "") });
+    result = await npmPlan("--stack", "lic", "--root", root);
+  }, 180_000);
+
+  it("passes, printing each project's key source and the provisioned resources, and every policy", () => {
+    expect([result.code, result.stderr]).toEqual([0, ""]);
+    expect(result.stdout).toContain("project keys (isolation: provisioned; langfuse-keys from each source: provisioned 2, own 1):");
+    expect(result.stdout).toMatch(/'pulumi-nodejs:dynamic\/langfuse:OrganizationApiKey'\s+│ 1 /);
+    expect(result.stdout).toMatch(/'pulumi-nodejs:dynamic\/langfuse:Project'\s+│ 2 /);
+    expect(result.stdout).toMatch(/'pulumi-nodejs:dynamic\/langfuse:ProjectApiKey'\s+│ 2 /);
+    expect(result.stdout).toMatch(/'provisioned-pairs-stay-home'\s+│ 'passed'/);
+    expect(result.stdout).toContain("0 violation(s)");
+  });
+
+  it("writes an organisation key, and a project and a key pair resource per provisioned project, into resources.json", () => {
+    const resources: PlannedResource[] = JSON.parse(readFileSync(path.join(root, "plan/lic/resources.json"), "utf8"));
+    expect(resources.filter((r) => r.type.startsWith(DYNAMIC)).map((r) => `${r.type.slice(DYNAMIC.length)} ${r.name}`)).toEqual([
+      "OrganizationApiKey langfuse-project-organization-key",
+      "Project langfuse-project-team-a",
+      "ProjectApiKey langfuse-project-team-a-keys",
+      "Project langfuse-project-team-c",
+      "ProjectApiKey langfuse-project-team-c-keys",
+    ]);
+  });
+
+  it("puts no key, no licence, no ciphertext and no provider code into anything printed or written", () => {
+    const written = filesUnder(path.join(root, "plan")).map((f) => readFileSync(f, "utf8"));
+    expect(written.length).toBeGreaterThan(3);
+    for (const text of [result.stdout, result.stderr, ...written]) {
+      expect(text).not.toContain("__provider");
+      expect(text).not.toContain("exports.handler");
+      expect(text).not.toMatch(/[ps]k-lf-[0-9a-f]/);
+      expect(text).not.toMatch(/langfuse_ee_[0-9a-f]/);
+      for (const c of CIPHERTEXTS) expect(text).not.toContain(c.slice(3));
+    }
+  });
+
+  it("without licenseKey fails, naming the setting and the command that sets it, and leaves no plan behind", async () => {
+    const failed = await npmPlan("--stack", "nolic", "--root", root);
+    expect(failed).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        'plan for stack "nolic" stopped: invalid stack config:\n' +
+        '  - ambient-langfuse:isolation is "provisioned", but ambient-langfuse:licenseKey is not set: creating Langfuse projects and keys through ' +
+        "its API needs an Enterprise licence; set it with `pulumi config set --secret licenseKey <langfuse_ee_…>`, or use isolation " +
+        '"shared" or "strict"\n',
+    });
+    expect(existsSync(path.join(root, "plan", "nolic"))).toBe(false);
+  }, 180_000);
+});

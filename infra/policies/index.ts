@@ -16,6 +16,7 @@ import { operatorEnvRefsOptional } from "./operatorEnvRefsOptional";
 import { productionReady } from "./productionReady";
 import { projectKeysStayHome } from "./projectKeysStayHome";
 import { projectWiringComplete } from "./projectWiringComplete";
+import { provisionedPairsStayHome } from "./provisionedPairsStayHome";
 import { releasesInOrder } from "./releasesInOrder";
 import { secretRefsResolve } from "./secretRefsResolve";
 import { secretsAreSecret } from "./secretsAreSecret";
@@ -42,6 +43,7 @@ export const POLICIES: Policy[] = [
   projectKeysStayHome,
   projectWiringComplete,
   strictProjectsOwnKeys,
+  provisionedPairsStayHome,
   admissionPolicyTargetsRunners,
   configUrlPointsAtRelease,
   operatorEnvRefsOptional,
