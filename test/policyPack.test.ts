@@ -120,17 +120,26 @@ const STRICT = {
   })),
 };
 
+/** A licensed stack: two projects provisioned through Langfuse's API, one on its own pair. */
+const PROVISIONED = {
+  isolation: "provisioned",
+  licenseKey: { secure: "v1:bGljZW5zZQ==" },
+  projects: ["team-a", "team-b", { namespace: "team-c", publicKey: { secure: "v1:cHVibGljLWM=" }, secretKey: { secure: "v1:c2VjcmV0LWM=" } }],
+};
+
 let dev: Rendering;
 let rosa: Rendering;
 let v3: Rendering;
 let strict: Rendering;
 let strictApplied: Rendering;
+let provisioned: Rendering;
 beforeAll(async () => {
   dev = await render("dev");
   rosa = await render("rosa");
   v3 = await render("dev", { chartVersion: "1.5.41", langfuseVersion: "3.224.1" });
   strict = await render("dev", STRICT);
   strictApplied = await render("dev", STRICT, false);
+  provisioned = await render("dev", PROVISIONED);
 });
 
 describe("the pack's declaration", () => {
@@ -204,6 +213,7 @@ describe("the pack on a stack as the engine shows it at preview", () => {
     ["rosa", () => rosa],
     ["a stack on chart 1.5.41", () => v3],
     ["a strict stack, every project on its own pair", () => strict],
+    ["a provisioned stack, its pairs unknown until Langfuse creates them", () => provisioned],
   ])("%s: every policy runs, reading past the values preview cannot know, and reports nothing", async (_name, rendering) => {
     const resources = engineResources(rendering());
     // What the engine would hide: the Secrets' data, made from random values, is unknown.
@@ -364,8 +374,25 @@ describe("each pack policy refuses what it guards against, on engine-shaped reso
     ]);
   });
 
+  it("provisioned-pairs-stay-home: team-b's langfuse-keys made, as the engine records it, from the pair provisioned for team-a", async () => {
+    const resources = engineResources(provisioned);
+    const pair = resources.find((r) => r.type === "pulumi-nodejs:dynamic/langfuse:ProjectApiKey" && r.name === "langfuse-project-team-a-keys")!;
+    const teamB = resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "project-team-b-keys")!;
+    expect(teamB.propertyDependencies.stringData!.map((d) => d.name)).toEqual(["langfuse-project-team-b-keys"]);
+    teamB.propertyDependencies = { stringData: [pair] };
+    expect(await validate(resources)).toEqual([
+      {
+        policy: "provisioned-pairs-stay-home",
+        message:
+          'stringData is made from the key pair provisioned for project "team-a" (pulumi-nodejs:dynamic/langfuse:ProjectApiKey::langfuse-project-team-a-keys), ' +
+          'in namespace "team-b": a provisioned pair belongs only in its own project\'s namespace ("team-a"); give this namespace its own project\'s pair',
+        urn: teamB.urn,
+      },
+    ]);
+  });
+
   it("every pack policy has a case above", () => {
-    expect([...cases.map(([n]) => n), "releases-in-order"].sort()).toEqual(PACK_POLICIES.map((p) => p.name).sort());
+    expect([...cases.map(([n]) => n), "releases-in-order", "provisioned-pairs-stay-home"].sort()).toEqual(PACK_POLICIES.map((p) => p.name).sort());
   });
 });
 
