@@ -9,6 +9,8 @@ import type { UsageDetails } from "../runner-instrumentation/src/events";
 import { ConfigError, parseSettings } from "../infra/config";
 import { parseModelPrices, TRACER_USAGE_KEYS } from "../infra/modelPriceSettings";
 import { postgresRegex } from "../infra/postgresRegex";
+import { renderStack } from "../infra/render/mockHarness";
+import { REPO_ROOT, loadStackConfig } from "../infra/render/stackConfig";
 
 const REFERENCE = path.resolve(__dirname, "..", "..", "shared", "reference");
 const priceTable = (version: string): { modelName: string; matchPattern: string }[] =>
@@ -32,6 +34,27 @@ describe("Langfuse's match patterns, evaluated as PostgreSQL does", () => {
     expect(table.length).toBeGreaterThan(150);
     expect(table.filter((m) => problemOf(m.matchPattern) !== undefined)).toEqual([]);
     expect(table.every((m) => m.matchPattern.startsWith("(?i)"))).toBe(true);
+  });
+
+  it.each(["3.224.1", "4.16.0"])("matches each entry's own model name in Langfuse %s's table, but for the names that are labels, not model ids", (version) => {
+    const unmatched = priceTable(version)
+      .filter((m) => !matches(m.matchPattern, m.modelName))
+      .map((m) => m.modelName);
+    // Each of these fails in PostgreSQL too: the label writes 3.5 where the id has 3-5, names a
+    // fine-tune family whose ids carry more (ft:<base>:<org>::<id>), or a vision model by a name no id has.
+    expect(unmatched).toEqual([
+      "gpt-4-turbo-vision",
+      "ft:gpt-3.5-turbo-1106",
+      "ft:gpt-3.5-turbo-0613",
+      "ft:davinci-002",
+      "ft:babbage-002",
+      "claude-3.5-sonnet-20241022",
+      "claude-3.5-sonnet-latest",
+      "claude-3.5-haiku-latest",
+      "claude-3.7-sonnet-latest",
+    ]);
+    expect(matches(priceTable(version).find((m) => m.modelName === "ft:davinci-002")!.matchPattern, "ft:davinci-002:acme::abc123")).toBe(true);
+    expect(matches(priceTable(version).find((m) => m.modelName === "claude-3.5-sonnet-latest")!.matchPattern, "claude-3-5-sonnet-latest")).toBe(true);
   });
 
   it("prices the Claude names FACTS.md lists with Langfuse 4.16.0's table, and not the forms it says do not match", () => {
@@ -197,4 +220,57 @@ describe("modelPrices", () => {
   it("stops the settings with every refusal, as pulumi up would before registering anything", () => {
     expect(() => parseSettings({ adminEmail: "admin@example.com", modelPrices: JSON.stringify([{ ...OPUS, examples: ["claude-opus-5"] }]) })).toThrow(ConfigError);
   });
+});
+
+describe("what the program registers in each Langfuse project the runners write into", () => {
+  const MODEL = "pulumi-nodejs:dynamic/langfuse:Model";
+  const PRICES = { modelPrices: [OPUS] };
+  const ownPair = (namespace: string, i: number) => ({ namespace, publicKey: { secure: `v1:cGstJHtpfQ==${i}` }, secretKey: { secure: `v1:c2stJHtpfQ==${i}` } });
+  const models = async (settings: Record<string, unknown>) => {
+    const r = await renderStack("dev", loadStackConfig("dev", REPO_ROOT, { ...PRICES, ...settings }));
+    return r.resources.filter((x) => x.type === MODEL);
+  };
+
+  it("shared: the one definition in the bootstrap project, which every namespace writes into, after the release", async () => {
+    const [model, ...more] = await models({});
+    expect(more).toEqual([]);
+    expect(model!.name).toBe("model-prices-ambient-code-platform-claude-opus-4-8");
+    expect(model!.inputs).toEqual({
+      apiUrl: "http://langfuse.local",
+      retry: { attempts: 10, initialDelayMs: 2_000, maxDelayMs: 30_000, timeoutMs: 30_000 },
+      publicKey: "[secret]",
+      secretKey: "[secret]",
+      project: "ambient-code-platform",
+      modelName: "claude-opus-4-8",
+      matchPattern: "(?i)^(anthropic/)?claude-opus-4-8$",
+      startDate: "2026-09-01T00:00:00.000Z",
+      unit: "TOKENS",
+      prices: OPUS.prices,
+    });
+    expect(model!.options.dependsOn).toEqual(["ambient-langfuse:langfuse:LangfuseRelease::langfuse"]);
+    expect(model!.propertyDependencies.secretKey).toEqual(["random:index/randomUuid:RandomUuid::bootstrap-secretKey"]);
+  }, 120_000);
+
+  it("strict: in the bootstrap project and in each project's own, with that project's pair, never printed", async () => {
+    const found = await models({ isolation: "strict", projects: [ownPair("team-a", 1), ownPair("team-b", 2)] });
+    expect(found.map((m) => [m.inputs.project, m.inputs.secretKey])).toEqual([
+      ["ambient-code-platform", "[secret]"],
+      ["team-a", "[secret]"],
+      ["team-b", "[secret]"],
+    ]);
+  }, 120_000);
+
+  it("provisioned: in each provisioned project with its provisioned pair, made once Langfuse created it", async () => {
+    const found = await models({ isolation: "provisioned", licenseKey: { secure: "v1:bGljZW5zZQ==" }, projects: ["team-a", ownPair("team-b", 2)] });
+    expect(found.map((m) => [m.inputs.project, m.propertyDependencies.publicKey ?? []])).toEqual([
+      ["ambient-code-platform", ["random:index/randomUuid:RandomUuid::bootstrap-publicKey"]],
+      ["team-a", ["pulumi-nodejs:dynamic/langfuse:ProjectApiKey::langfuse-project-team-a-keys"]],
+      ["team-b", []],
+    ]);
+  }, 120_000);
+
+  it("nothing without modelPrices", async () => {
+    const r = await renderStack("dev", loadStackConfig("dev", REPO_ROOT));
+    expect(r.resources.filter((x) => x.type.startsWith("pulumi-nodejs:"))).toEqual([]);
+  }, 120_000);
 });
