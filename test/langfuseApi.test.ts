@@ -200,6 +200,20 @@ describe.each(LANGFUSE_SPEC_VERSIONS)("against Langfuse %s's specs", (version) =
       expect(store.answered.filter((a) => a.startsWith("projects_delete"))).toEqual(["projects_delete 202"]);
     });
 
+    it("refuses an update of a project deleted in Langfuse (404), saying so; a refresh first finds it gone", async () => {
+      const inputs = await projectInputs();
+      const { id, outs } = await projectLogic.create(client, inputs);
+      store.projects.splice(store.projects.findIndex((p) => p.id === id), 1);
+      const renamed = { ...inputs, metadata: { ...inputs.metadata, "ambient-code.io/display-name": "Team A, renamed" } };
+      const error = (await projectLogic.update(client, id, outs, renamed).catch((e: Error) => e)) as Error;
+      expect(error.message).toBe(
+        `Langfuse at ${store.url} refused PUT /api/public/projects/${id} while updating the Langfuse project "team-a" (404: "Project not found or you don't have access to it").`,
+      );
+      expectNoSecret(error.message, store);
+      expect(await projectLogic.read(client, id, outs)).toBeUndefined();
+      expect(store.answered.slice(-3)).toEqual(["organizations_getOrganizationProjects 200", "projects_update 404", "organizations_getOrganizationProjects 200"]);
+    });
+
     it("refuses a name Langfuse does not take, saying what Langfuse said", async () => {
       const inputs = await projectInputs("ab");
       await expect(projectLogic.create(client, inputs)).rejects.toThrow(
@@ -340,6 +354,8 @@ describe.each(LANGFUSE_SPEC_VERSIONS)("against Langfuse %s's specs", (version) =
     });
   });
 
+  const modelInputsAt = (apiUrl: string): ModelInputs => ({ apiUrl, retry: RETRY, publicKey: BOOTSTRAP.publicKey, secretKey: BOOTSTRAP.secretKey, project: "ambient-code-platform", ...OPUS });
+
   describe("a 401 or 403 says what is wrong with the licence or the key, never the key", () => {
     it("the admin API key Langfuse does not run with (401)", async () => {
       const error = await organizationKeyLogic.create(client, { ...organizationKeyInputs(), adminApiKey: "not-the-admin-key" }).catch((e: Error) => e);
@@ -459,6 +475,20 @@ describe.each(LANGFUSE_SPEC_VERSIONS)("against Langfuse %s's specs", (version) =
       } finally {
         await hanging.close();
       }
+    });
+
+    it("gives up on a connection refused at every try, naming the code and where to point langfuseApiUrl", async () => {
+      const port = await freePort();
+      const nowhere = langfuseClient({ baseUrl: `http://127.0.0.1:${port}`, retry: RETRY, sleep: async (ms) => void sleeps.push(ms) });
+      const error = (await modelLogic.delete(nowhere, "cm-none", { ...modelInputsAt(`http://127.0.0.1:${port}`), adopted: false }).catch((e: Error) => e)) as Error;
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Langfuse at http://127\\.0\\.0\\.1:${port} did not answer DELETE /api/public/models/cm-none while deleting the model definition ` +
+            `"claude-opus-4-8" of the Langfuse project "ambient-code-platform" after 4 tries over \\d+ s: the connection failed \\(ECONNREFUSED\\)\\. `,
+        ),
+      );
+      expect(sleeps).toEqual([5, 10, 20]);
+      expectNoSecret(error.message, store);
     });
 
     it("gives up after the last try, saying how long it tried, from where, and what to check", async () => {
