@@ -62,6 +62,33 @@ function pick<T>(value: T, fields: readonly string[]): T {
 
 const record = (body: unknown): Record<string, any> => (typeof body === "object" && body !== null ? (body as Record<string, any>) : {});
 
+/** What a created key (an organisation's or a project's) adds to what was given. */
+export interface CreatedKey {
+  publicKey: string;
+  secretKey: string;
+  displaySecretKey: string;
+  createdAt: string;
+}
+
+/** Creates a key (POST with its note, as both key APIs take it) and returns it as the engine records it. */
+async function createKey<G extends { note: string }>(
+  client: LangfuseClient,
+  given: G,
+  request: { path: string; credential: Credential; purpose: string },
+): Promise<{ id: string; outs: G & CreatedKey }> {
+  const { body } = await client.request({ method: "POST", body: { note: given.note }, ...request });
+  const key = record(body);
+  return {
+    id: String(key.id),
+    outs: { ...given, publicKey: key.publicKey, secretKey: key.secretKey, displaySecretKey: key.displaySecretKey, createdAt: key.createdAt },
+  };
+}
+
+/** A key as a list shows it, over its recorded state: the list shows no secret key, so the one created stays. */
+function listedKey<S>(state: S, listed: Record<string, any>): S {
+  return { ...state, publicKey: listed.publicKey, displaySecretKey: listed.displaySecretKey, note: listed.note ?? "", createdAt: listed.createdAt };
+}
+
 // ---------------------------------------------------------------------------------------------
 // An organisation API key, through the admin API.
 
@@ -72,33 +99,21 @@ export interface OrganizationKeyInputs extends Connection {
   note: string;
 }
 
-export interface OrganizationKeyOutputs extends OrganizationKeyInputs {
-  /** Secret (additionalSecretOutputs): together with secretKey, the organisation's Basic credentials. */
-  publicKey: string;
-  secretKey: string;
-  displaySecretKey: string;
-  createdAt: string;
-}
+/** Its key pair (secret, additionalSecretOutputs) is the organisation's Basic credentials. */
+export interface OrganizationKeyOutputs extends OrganizationKeyInputs, CreatedKey {}
 
 const ORGANIZATION_KEY_FIELDS = ["apiUrl", "retry", "adminApiKey", "organizationId", "note"] as const;
 const adminCredential = (s: OrganizationKeyInputs): Credential => ({ kind: "admin", adminApiKey: s.adminApiKey });
 const organizationKeys = (s: OrganizationKeyInputs) => `/api/admin/organizations/${encodeURIComponent(s.organizationId)}/apiKeys`;
 
 export const organizationKeyLogic: ResourceLogic<OrganizationKeyInputs, OrganizationKeyOutputs> = {
-  async create(client, inputs) {
+  create(client, inputs) {
     const given = pick(inputs, ORGANIZATION_KEY_FIELDS);
-    const { body } = await client.request({
-      method: "POST",
+    return createKey(client, given, {
       path: organizationKeys(given),
-      body: { note: given.note },
       credential: adminCredential(given),
       purpose: `creating an API key of the Langfuse organisation "${given.organizationId}"`,
     });
-    const key = record(body);
-    return {
-      id: String(key.id),
-      outs: { ...given, publicKey: key.publicKey, secretKey: key.secretKey, displaySecretKey: key.displaySecretKey, createdAt: key.createdAt },
-    };
   },
   async read(client, id, state) {
     const { body } = await client.request({
@@ -108,9 +123,7 @@ export const organizationKeyLogic: ResourceLogic<OrganizationKeyInputs, Organiza
       purpose: `reading the API keys of the Langfuse organisation "${state.organizationId}"`,
     });
     const key = (record(body).apiKeys ?? []).find((k: { id?: string }) => k.id === id);
-    if (key === undefined) return undefined;
-    // The list shows no secret key: the one created stays as it was.
-    return { ...state, publicKey: key.publicKey, displaySecretKey: key.displaySecretKey, note: key.note ?? "", createdAt: key.createdAt };
+    return key === undefined ? undefined : listedKey(state, key);
   },
   diff: (state, news) => difference(["apiUrl", "adminApiKey", "organizationId", "note"], ["organizationId", "note"], state, news),
   // The admin API changes no key: what can change in place is how it is reached.
@@ -253,32 +266,20 @@ export interface ProjectKeyInputs extends Connection {
   note: string;
 }
 
-export interface ProjectKeyOutputs extends ProjectKeyInputs {
-  /** Secret (additionalSecretOutputs), as is secretKey. */
-  publicKey: string;
-  secretKey: string;
-  displaySecretKey: string;
-  createdAt: string;
-}
+/** Its key pair is secret (additionalSecretOutputs). */
+export interface ProjectKeyOutputs extends ProjectKeyInputs, CreatedKey {}
 
 const PROJECT_KEY_FIELDS = ["apiUrl", "retry", "organizationPublicKey", "organizationSecretKey", "projectId", "project", "note"] as const;
 const projectKeys = (s: ProjectKeyInputs) => `/api/public/projects/${encodeURIComponent(s.projectId)}/apiKeys`;
 
 export const projectKeyLogic: ResourceLogic<ProjectKeyInputs, ProjectKeyOutputs> = {
-  async create(client, inputs) {
+  create(client, inputs) {
     const given = pick(inputs, PROJECT_KEY_FIELDS);
-    const { body } = await client.request({
-      method: "POST",
+    return createKey(client, given, {
       path: projectKeys(given),
-      body: { note: given.note },
       credential: organizationCredential(given),
       purpose: `creating a key pair of the Langfuse project "${given.project}"`,
     });
-    const key = record(body);
-    return {
-      id: String(key.id),
-      outs: { ...given, publicKey: key.publicKey, secretKey: key.secretKey, displaySecretKey: key.displaySecretKey, createdAt: key.createdAt },
-    };
   },
   async read(client, id, state) {
     const { status, body } = await client.request({
@@ -289,8 +290,7 @@ export const projectKeyLogic: ResourceLogic<ProjectKeyInputs, ProjectKeyOutputs>
       accept: [404],
     });
     const key = status === 404 ? undefined : (record(body).apiKeys ?? []).find((k: { id?: string }) => k.id === id);
-    if (key === undefined) return undefined;
-    return { ...state, publicKey: key.publicKey, displaySecretKey: key.displaySecretKey, note: key.note ?? "", createdAt: key.createdAt };
+    return key === undefined ? undefined : listedKey(state, key);
   },
   diff: (state, news) =>
     difference(["apiUrl", "organizationPublicKey", "organizationSecretKey", "projectId", "project", "note"], ["projectId", "note"], state, news),

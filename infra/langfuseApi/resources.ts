@@ -41,6 +41,9 @@ function withSecretInputs<T extends object>(type: string, inputs: T): T {
   ) as T;
 }
 
+/** The outputs a created key brings, declared so that the engine records them. */
+const CREATED_KEY_OUTPUTS = { publicKey: undefined, secretKey: undefined, displaySecretKey: undefined, createdAt: undefined };
+
 /** Where and how a resource reaches Langfuse. */
 export interface ConnectionArgs {
   /** Langfuse's URL from where `pulumi up` runs. */
@@ -63,8 +66,7 @@ export class OrganizationApiKey extends pulumi.dynamic.Resource {
   declare public readonly secretKey: pulumi.Output<string>;
 
   constructor(name: string, args: OrganizationApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { publicKey: undefined, secretKey: undefined, displaySecretKey: undefined, createdAt: undefined };
-    super(organizationKeyProvider, name, { ...withSecretInputs("OrganizationApiKey", args), ...outputs }, { ...opts, ...secretOutputs("OrganizationApiKey") }, MODULE, "OrganizationApiKey");
+    super(organizationKeyProvider, name, { ...withSecretInputs("OrganizationApiKey", args), ...CREATED_KEY_OUTPUTS }, { ...opts, ...secretOutputs("OrganizationApiKey") }, MODULE, "OrganizationApiKey");
   }
 }
 
@@ -106,8 +108,7 @@ export class ProjectApiKey extends pulumi.dynamic.Resource {
   declare public readonly secretKey: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { publicKey: undefined, secretKey: undefined, displaySecretKey: undefined, createdAt: undefined };
-    super(projectKeyProvider, name, { ...withSecretInputs("ProjectApiKey", args), ...outputs }, { ...opts, ...secretOutputs("ProjectApiKey") }, MODULE, "ProjectApiKey");
+    super(projectKeyProvider, name, { ...withSecretInputs("ProjectApiKey", args), ...CREATED_KEY_OUTPUTS }, { ...opts, ...secretOutputs("ProjectApiKey") }, MODULE, "ProjectApiKey");
   }
 }
 
