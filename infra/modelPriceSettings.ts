@@ -1,4 +1,5 @@
 import { postgresRegex } from "./postgresRegex";
+import { parseStructuredSetting } from "./structuredSetting";
 
 /**
  * `modelPrices`: model definitions registered in every Langfuse project the stack's runners write
@@ -39,12 +40,7 @@ const EXAMPLE = "{modelName, matchPattern, startDate, prices: {input, output, â€
 /** Reads `modelPrices` (JSON text, as Pulumi hands it over), pushing each problem, named by its entry. */
 export function parseModelPrices(raw: string | undefined, problems: string[]): ModelPriceSetting[] {
   if (raw === undefined || raw === "") return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseStructuredSetting(raw);
   if (!Array.isArray(parsed)) {
     problems.push(`${SETTING} must be a list of model definitions, each ${EXAMPLE}`);
     return [];

@@ -1,5 +1,6 @@
 import type { OperatorIntegration } from "./config";
 import { isDns1123Label } from "./kubernetesNames";
+import { parseStructuredSetting } from "./structuredSetting";
 
 /**
  * The platform projects (`projects`) and how far they are kept apart in Langfuse (`isolation`).
@@ -157,12 +158,7 @@ interface Entry extends ProjectSetting {
 
 function readEntries(raw: string | undefined, ctx: ProjectSettingsContext, problems: string[]): Entry[] {
   if (raw === undefined || raw === "") return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseStructuredSetting(raw);
   if (!Array.isArray(parsed)) {
     problems.push(`${SETTING} must be a list of namespaces, each a string or {namespace, displayName}`);
     return [];
