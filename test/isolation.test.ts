@@ -3,11 +3,8 @@
 // carry a pair to runners, what the plan shows, and the policy strict-projects-own-keys on the
 // plan's record. Values are read as the real engine hands them to the program (decrypted, with
 // `projects` marked secret as a whole) or as the offline plan stands them in (placeholders).
-import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigError, parseSettings, type Settings } from "../infra/config";
@@ -16,9 +13,10 @@ import { strictProjectsOwnKeys } from "../infra/policies/strictProjectsOwnKeys";
 import { type Rendering, renderStack } from "../infra/render/mockHarness";
 import { REPO_ROOT, type StackConfig, loadStackConfig } from "../infra/render/stackConfig";
 import { StackFileError } from "../infra/render/stackFile";
+import { filesUnder, npmPlan, projectDir as planProject } from "./planRuns";
 
-const execFileAsync = promisify(execFile);
 const ctx = referenceContext();
+const projectDir = (stackFiles: Record<string, string>) => planProject(stackFiles, "isolation-");
 const SECRET = "kubernetes:core/v1:Secret";
 const WIRING = "ambient-langfuse:projects:ProjectWiring";
 const BOOTSTRAP_UUIDS = ["random:index/randomUuid:RandomUuid::bootstrap-publicKey", "random:index/randomUuid:RandomUuid::bootstrap-secretKey"];
@@ -418,24 +416,6 @@ const THREE_PROJECTS = `config:
     - team-c
 `;
 const CIPHERTEXTS = [...THREE_PROJECTS.matchAll(/secure: (\S+)/g)].map((m) => m[1]!);
-
-/** A project directory with this repository's Pulumi.yaml and the given stack files. */
-function projectDir(stackFiles: Record<string, string>): string {
-  const root = mkdtempSync(path.join(tmpdir(), "isolation-"));
-  cpSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-  for (const [stack, text] of Object.entries(stackFiles)) writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), text);
-  return root;
-}
-
-const filesUnder = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? filesUnder(path.join(dir, f)) : [path.join(dir, f)])) : [];
-
-/** `npm run plan -- <args>` from this repository, as a user runs it. */
-const npmPlan = (...args: string[]) =>
-  execFileAsync("npm", ["run", "--silent", "plan", "--", ...args], { cwd: REPO_ROOT }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
 
 describe("npm run plan on three projects, two with their own pairs as secure: values", () => {
   let root: string;

@@ -3,11 +3,8 @@
 // key, Langfuse project and key pair per platform project as dynamic resources (own pairs kept), the
 // plan that shows them without any key, and the policy that keeps a provisioned pair in its own
 // namespace. The requests those resources make are held to Langfuse's specs in langfuseApi.test.ts.
-import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ConfigError, parseSettings, type Settings } from "../infra/config";
@@ -19,11 +16,12 @@ import { provisionedPairsStayHome } from "../infra/policies/provisionedPairsStay
 import { type Rendering, renderStack } from "../infra/render/mockHarness";
 import { REPO_ROOT, loadStackConfig } from "../infra/render/stackConfig";
 import { StackFileError } from "../infra/render/stackFile";
+import { filesUnder, npmPlan, projectDir as planProject } from "./planRuns";
 
-const execFileAsync = promisify(execFile);
 const LICENSE = "langfuse_ee_7d1f0c9b2a4e48d6b3c5a1e9f0d2b4c6";
 const TEAM_A = { publicKey: "pk-lf-5f0c2b7e-91d4-4a63-b8e1-2c7d9a04f6b3", secretKey: "sk-lf-a83e6d10-4c2f-4b95-9e7a-61f0d3c8b2e4" };
 const minimal = { adminEmail: "admin@example.com" };
+const projectDir = (stackFiles: Record<string, string>) => planProject(stackFiles, "provisioned-");
 
 /** Settings as the real engine hands them over: decrypted, the secret settings marked. */
 function engineSettings(raw: Record<string, string>, secret: string[] = ["licenseKey", "projects"]): Settings {
@@ -130,14 +128,6 @@ describe("isolation: provisioned, read as the real engine hands it over", () => 
     ]);
   });
 });
-
-/** A project directory with this repository's Pulumi.yaml and the given stack files. */
-function projectDir(stackFiles: Record<string, string>): string {
-  const root = mkdtempSync(path.join(tmpdir(), "provisioned-"));
-  cpSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-  for (const [stack, text] of Object.entries(stackFiles)) writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), text);
-  return root;
-}
 
 describe("the licence in the stack file", () => {
   it("stands in a licence of Langfuse's shape for a secure: value, and leaves its own shape to the real engine", () => {
@@ -343,16 +333,6 @@ describe("the program under isolation provisioned", () => {
     });
   });
 });
-
-/** `npm run plan -- <args>` from this repository, as a user runs it. */
-const npmPlan = (...args: string[]) =>
-  execFileAsync("npm", ["run", "--silent", "plan", "--", ...args], { cwd: REPO_ROOT }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
-
-const filesUnder = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? filesUnder(path.join(dir, f)) : [path.join(dir, f)])) : [];
 
 describe("npm run plan on a provisioned stack", () => {
   let root: string;
