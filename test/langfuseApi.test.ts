@@ -42,8 +42,11 @@ const BOOTSTRAP = {
   publicKey: "pk-lf-3b8f2c1d-6e4a-4f0b-9c7d-2a5e8f1b4c60",
   secretKey: "sk-lf-7e1a9d3c-5b2f-4c8e-a6d4-0f9b3e7c2a15",
 };
-/** Fast, so that no test sleeps: each wait is recorded instead. */
-const RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000 };
+/**
+ * Waits are injected (recorded, never slept), so no test sleeps; a try may take long on a busy
+ * machine, so only the hanging-gateway test times a try out.
+ */
+const RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 30_000 };
 
 const OPUS = {
   modelName: "claude-opus-4-8",
@@ -469,7 +472,7 @@ describe.each(LANGFUSE_SPEC_VERSIONS)("against Langfuse %s's specs", (version) =
       expect((await projectLogic.create(client, inputs)).outs.adopted).toBe(true);
       const hanging = await startProxy(store.url, (_req, n) => (n === 1 ? "hang" : "forward"));
       try {
-        const slow = langfuseClient({ baseUrl: hanging.url, retry: { ...RETRY, timeoutMs: 500 }, sleep: async (ms) => void sleeps.push(ms) });
+        const slow = langfuseClient({ baseUrl: hanging.url, retry: { ...RETRY, timeoutMs: 1_500 }, sleep: async (ms) => void sleeps.push(ms) });
         const key = await organizationKeyLogic.create(client, organizationKeyInputs());
         expect(await organizationKeyLogic.read(slow, key.id, key.outs)).toEqual(key.outs);
       } finally {
