@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { closedPort, OtlpReceiver } from "../test/otlpReceiver";
 import { recording } from "../test/recordingsPath";
+import { realSessionCosts } from "./realSession";
 
 const PACKAGE = path.resolve(__dirname, "..");
 const STANDIN = path.join(PACKAGE, "test/fixtures/claude-standin.js");
@@ -308,6 +309,15 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(",");
   const part = (name: string) => !only || only.includes(name);
   try {
+    if (part("session")) {
+      console.log("Real Claude Code sessions (the CLI from node_modules against the Messages API stand-in), direct and through the bundle:");
+      const sink = await startSink();
+      try {
+        await realSessionCosts({ bundle, langfuseUrl: sink.url, tmp, keys: KEYS, rounds: Number(process.env.BENCH_ROUNDS ?? 7), report, fmt });
+      } finally {
+        sink.stop();
+      }
+    }
     if (part("cpu")) await cpuPerMessage(url);
     if (part("latency")) await lineLatency();
     if (part("exit")) {
