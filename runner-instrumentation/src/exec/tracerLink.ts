@@ -112,11 +112,15 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
       handed.bytes += chunk.length;
       for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) handed.lines++;
     }
-    post({ type: stream, chunk, at: Date.now() });
+    // A chunk read from a pipe is a view into a larger buffer (64 KiB), which a message would copy
+    // whole: its bytes alone go, in a buffer of their own that is handed over, not copied.
+    const bytes = new Uint8Array(chunk.length);
+    bytes.set(chunk);
+    post({ type: stream, chunk: bytes, at: Date.now() }, [bytes.buffer]);
   };
-  const post = (m: ToTracer) => {
+  const post = (m: ToTracer, transfer?: ArrayBuffer[]) => {
     try {
-      worker!.postMessage(m);
+      worker!.postMessage(m, transfer);
     } catch (e) {
       stop(`the tracing thread could not be reached (${(e as Error).message})`);
     }
