@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDns1123Label, isDns1123Subdomain, isExactVersion, isHostname } from "./kubernetesNames";
 import { CHART_LINES, DEFAULT_LANGFUSE_VERSION, chartLine, langfuseVersionProblem } from "./langfuse/chartLine";
+import { ISOLATIONS, type Isolation, parseProjectSettings, type ProjectSetting } from "./projectSettings";
 import { holdsSecretSettings, secretSettingNames } from "./secretSettings";
 import { type ExternalStores, parseStoreSettings, STORE_SETTING_NAMES, type UnsetCredentials } from "./storeSettings";
 
@@ -33,13 +34,6 @@ export type AdmissionPolicyApiVersion = (typeof ADMISSION_POLICY_API_VERSIONS)[n
 export const V4_WRITE_MODES = ["dual", "events_only"] as const;
 export type V4WriteMode = (typeof V4_WRITE_MODES)[number];
 
-/** A platform project: a namespace whose runner pods are traced. */
-export interface ProjectSetting {
-  namespace: string;
-  /** Human name, shown as the created namespace's display name; defaults to the namespace. */
-  displayName: string;
-}
-
 /** The validated settings of one stack. */
 export interface Settings {
   /** Where the stack runs: decides exposure and security contexts (see platform.ts). */
@@ -67,6 +61,12 @@ export interface Settings {
   hostname: string;
   /** Ingress class for the web service on kind. */
   ingressClassName: string;
+  /**
+   * Namespace of the ingress controller on kind, the one namespace besides project namespaces
+   * whose pods may reach Langfuse's web port; undefined on OpenShift, whose router namespaces are
+   * matched by their policy-group label instead (network/networkPolicies.ts).
+   */
+  ingressControllerNamespace: string | undefined;
   /** Email of the admin user created by Langfuse's headless initialisation. */
   adminEmail: string;
   /** adminEmail was given as a secret: it is then a Pulumi secret everywhere, the stack output included. */
@@ -100,8 +100,10 @@ export interface Settings {
    * the only consumer (InternalSecrets) wraps each one with `pulumi.secret` before use.
    */
   existingSecrets: Partial<Record<ExistingSecretKey, string>>;
-  /** Project namespaces that receive the Langfuse keys and endpoint. */
+  /** Project namespaces that receive the Langfuse keys and endpoint, each with its key source. */
   projects: ProjectSetting[];
+  /** Whether a project may keep the shared bootstrap pair (`shared`) or needs its own (`strict`). */
+  isolation: Isolation;
   /** Create (and label as managed) each project namespace; otherwise never touch them. */
   createProjectNamespaces: boolean;
   /**
@@ -119,6 +121,11 @@ export interface Settings {
   operatorContainer: string;
   /** The runner container in session pods: the only container the admission policy patches. */
   runnerContainer: string;
+  /**
+   * What the stack leaves to the user, said before anything is deployed (`pulumi up` logs each as
+   * a warning, the plan prints each); never a value of a secret setting.
+   */
+  warnings: string[];
 }
 
 export const DEFAULTS = {
@@ -139,6 +146,7 @@ export const DEFAULTS = {
   production: false,
   storageClassName: "",
   createProjectNamespaces: false,
+  isolation: "shared",
   maskMessages: true,
   operatorIntegration: "admission-policy",
   admissionPolicyApiVersion: "v1",
@@ -148,11 +156,20 @@ export const DEFAULTS = {
   runnerContainer: "ambient-code-runner",
 } as const;
 
+/**
+ * The ingress controller's namespace on kind when `ingressControllerNamespace` is unset (kind's
+ * ingress-nginx manifest installs there). Not declared in Pulumi.yaml: a declared default would
+ * reach OpenShift stacks as if set, and a declaration without one makes the Pulumi CLI require the
+ * setting in every stack (pulumi/pulumi#21797), OpenShift's included.
+ */
+export const DEFAULT_INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx";
+
 /** Every setting this program reads; anything else under `ambient-langfuse:` is a typo. */
 export const SETTING_NAMES = [
   ...Object.keys(DEFAULTS),
   "adminEmail",
   "langfuseVersion",
+  "ingressControllerNamespace",
   "existingSecrets",
   "projects",
   ...STORE_SETTING_NAMES,
@@ -174,6 +191,11 @@ const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 export interface ParseOptions {
   /** `refuse` (the default, and `pulumi up`'s) or `defer` (`npm run plan`): see UnsetCredentials. */
   unsetCredentials?: UnsetCredentials;
+  /**
+   * The offline plan's `secure:` values, by full path: each holds a placeholder of its setting's
+   * shape, so its own shape cannot be checked. Unset under the real engine, which decrypts them all.
+   */
+  undecrypted?: readonly string[];
 }
 
 /**
@@ -199,7 +221,7 @@ export function parseSettings(
     // Checked no further: every other rule would quote the value.
     delete raw[name];
   }
-  const str = (name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion"): string | undefined => {
+  const str = (name: keyof typeof DEFAULTS | "adminEmail" | "langfuseVersion" | "ingressControllerNamespace"): string | undefined => {
     const v = raw[name];
     return v === undefined || v === "" ? undefined : v;
   };
@@ -277,6 +299,26 @@ export function parseSettings(
     problems.push(`${key("ingressClassName")} is "${ingressClassName}": an IngressClass name such as "nginx"`);
   }
 
+  const ingressNamespaceRaw = str("ingressControllerNamespace");
+  let ingressControllerNamespace: string | undefined;
+  if (platformRaw === "openshift") {
+    if (ingressNamespaceRaw !== undefined) {
+      problems.push(
+        `${key("ingressControllerNamespace")} is "${ingressNamespaceRaw}", but platform is "openshift": the router's namespaces are ` +
+          `matched by their policy-group.network.openshift.io/ingress label, not by name; remove the setting ` +
+          `(\`pulumi config rm ingressControllerNamespace\`)`,
+      );
+    }
+  } else {
+    ingressControllerNamespace = ingressNamespaceRaw ?? DEFAULT_INGRESS_CONTROLLER_NAMESPACE;
+    if (!isDns1123Label(ingressControllerNamespace)) {
+      problems.push(
+        `${key("ingressControllerNamespace")} is "${ingressControllerNamespace}": use the ingress controller's namespace, ` +
+          `a DNS-1123 label such as "${DEFAULT_INGRESS_CONTROLLER_NAMESPACE}"`,
+      );
+    }
+  }
+
   const adminEmail = str("adminEmail");
   const adminEmailSecret = secret.has("adminEmail");
   if (adminEmail === undefined) {
@@ -347,10 +389,17 @@ export function parseSettings(
     options.unsetCredentials ?? "refuse",
     problems,
   );
-  const projects = parseProjects(raw.projects, namespace, problems);
   const createProjectNamespaces = bool("createProjectNamespaces");
   const maskMessages = bool("maskMessages");
   const operatorIntegration = oneOf("operatorIntegration", OPERATOR_INTEGRATIONS);
+  const isolation = oneOf("isolation", ISOLATIONS);
+  const warnings: string[] = [];
+  const projects = parseProjectSettings(
+    raw.projects,
+    { langfuseNamespace: namespace, isolation, operatorIntegration, secret: secret.has("projects"), undecrypted: options.undecrypted },
+    problems,
+    warnings,
+  );
   const admissionPolicyApiVersion = oneOf("admissionPolicyApiVersion", ADMISSION_POLICY_API_VERSIONS);
   const operatorNamespace = label("operatorNamespace");
   const operatorDeployment = label("operatorDeployment");
@@ -379,6 +428,7 @@ export function parseSettings(
     clickhouseOperatorVersion,
     hostname,
     ingressClassName,
+    ingressControllerNamespace,
     adminEmail: adminEmail as string,
     adminEmailSecret,
     organizationName,
@@ -391,6 +441,7 @@ export function parseSettings(
     unsetCredentials,
     existingSecrets,
     projects,
+    isolation,
     createProjectNamespaces,
     maskMessages,
     operatorIntegration,
@@ -399,59 +450,8 @@ export function parseSettings(
     operatorDeployment,
     operatorContainer,
     runnerContainer,
+    warnings,
   };
-}
-
-function parseProjects(raw: string | undefined, langfuseNamespace: string, problems: string[]): ProjectSetting[] {
-  const name = `${PROJECT}:projects`;
-  if (raw === undefined || raw === "") return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed)) {
-    problems.push(`${name} must be a list of namespaces, each a string or {namespace, displayName}`);
-    return [];
-  }
-  const projects: ProjectSetting[] = [];
-  const firstIndex = new Map<string, number>();
-  parsed.forEach((entry: unknown, i) => {
-    const at = `${name}[${i}]`;
-    let project: ProjectSetting | undefined;
-    if (typeof entry === "string") {
-      project = { namespace: entry, displayName: entry };
-    } else if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) {
-      const { namespace, displayName, ...rest } = entry as Record<string, unknown>;
-      if (Object.keys(rest).length > 0) {
-        problems.push(`${at} has unknown keys ${Object.keys(rest).join(", ")}: use namespace and displayName`);
-      }
-      if (typeof namespace === "string" && (displayName === undefined || typeof displayName === "string")) {
-        project = { namespace, displayName: (displayName as string | undefined) ?? namespace };
-      }
-    }
-    if (project === undefined) {
-      problems.push(`${at} must be a namespace string or {namespace, displayName}, e.g. "team-a"`);
-      return;
-    }
-    if (!isDns1123Label(project.namespace)) {
-      problems.push(`${at} is "${project.namespace}": a project namespace must be a DNS-1123 label, e.g. "team-a"`);
-      return;
-    }
-    if (project.namespace === langfuseNamespace) {
-      problems.push(`${at} is "${project.namespace}", the Langfuse namespace itself: list only project namespaces`);
-      return;
-    }
-    const earlier = firstIndex.get(project.namespace);
-    if (earlier !== undefined) {
-      problems.push(`${at} is "${project.namespace}" again (already ${name}[${earlier}]): list each namespace once`);
-      return;
-    }
-    firstIndex.set(project.namespace, i);
-    projects.push(project);
-  });
-  return projects;
 }
 
 function parseExistingSecrets(

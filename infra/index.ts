@@ -1,9 +1,12 @@
+import * as pulumi from "@pulumi/pulumi";
 import { readSettings } from "./config";
 import { langfuseStack } from "./program";
 
-// The Pulumi entry point: validate the stack's config (before any resource exists), compose,
-// and export the stack outputs.
-const outputs = langfuseStack(readSettings());
+// The Pulumi entry point: validate the stack's config (before any resource exists), say what it
+// leaves to the user, compose, and export the stack outputs.
+const settings = readSettings();
+for (const warning of settings.warnings) void pulumi.log.warn(warning);
+const outputs = langfuseStack(settings);
 
 export const externalUrl = outputs.externalUrl;
 export const internalUrl = outputs.internalUrl;

@@ -20,12 +20,16 @@ import {
   internalWebUrl,
   webServiceName,
 } from "./names";
+import { LangfuseNetworkPolicies } from "./network/langfuseNetworkPolicies";
+import { ingressNamespaceSelector, langfuseNetworkPolicies } from "./network/networkPolicies";
 import { platformProfile } from "./platform";
 import { PrerequisiteRelease } from "./prerequisites/prerequisiteRelease";
-import { prerequisiteReleases } from "./prerequisites/prerequisiteReleases";
+import { CLICKHOUSE_OPERATOR_CHART, prerequisiteReleases } from "./prerequisites/prerequisiteReleases";
 import { OperatorEnvIntegration } from "./operator/operatorEnvIntegration";
 import { RunnerPodPatch } from "./operator/runnerPodPatch";
+import type { KeySourceName } from "./projectSettings";
 import { PROJECT_CONFIGMAP_NAME, PROJECT_SECRET_NAME, projectConfigData } from "./projects/projectContract";
+import { projectKeys } from "./projects/projectKeys";
 import { ProjectWiring } from "./projects/projectWiring";
 
 /** The stack's outputs; the three credentials are Pulumi secrets, and so is a secret adminEmail. */
@@ -36,8 +40,8 @@ export interface StackOutputs {
   adminPassword: pulumi.Output<string>;
   publicKey: pulumi.Output<string>;
   secretKey: pulumi.Output<string>;
-  /** Per project namespace, the names of the objects its runners read (never the keys). */
-  projects: Record<string, { secret: string; configMap: string }>;
+  /** Per project namespace, the names of the objects its runners read and where its keys come from (never a key). */
+  projects: Record<string, { secret: string; configMap: string; keySource: KeySourceName }>;
 }
 
 /** Composes the stack from validated settings. Wiring only: every decision lives in a pure function. */
@@ -73,6 +77,24 @@ export function langfuseStack(settings: Settings): StackOutputs {
   const bootstrap = new BootstrapCredentials("bootstrap", { namespace: ns, adminEmail, protect: settings.protect });
 
   const profile = platformProfile(settings.platform);
+  // Fenced before any Langfuse pod starts: the release waits for its NetworkPolicies.
+  const fence = new LangfuseNetworkPolicies("langfuse", {
+    policies: langfuseNetworkPolicies({
+      namespace: settings.namespace,
+      releaseName: RELEASE_NAME,
+      chartLine: chartLine(settings.chartVersion)!,
+      bundled: {
+        postgresql: settings.externalStores.postgres === undefined,
+        redis: settings.externalStores.redis === undefined,
+        s3: settings.externalStores.s3 === undefined,
+        clickhouse: true,
+      },
+      ingressNamespaces: ingressNamespaceSelector(profile, settings.ingressControllerNamespace),
+      clickhouseOperatorNamespace: prerequisiteReleases(settings).find((r) => r.chart === CLICKHOUSE_OPERATOR_CHART)?.namespace,
+      labels: MANAGED_BY_LABELS,
+    }),
+    dependsOn: [namespace],
+  });
   new LangfuseRelease("langfuse", {
     namespace: ns,
     chartVersion: settings.chartVersion,
@@ -95,18 +117,20 @@ export function langfuseStack(settings: Settings): StackOutputs {
             labels: MANAGED_BY_LABELS,
           })
         : undefined,
-    dependsOn: [internal, bootstrap, ...(previousRelease ? [previousRelease] : [])],
+    dependsOn: [internal, bootstrap, fence, ...(previousRelease ? [previousRelease] : [])],
   });
 
-  // Langfuse OSS creates exactly one key pair headlessly, so every project shares it
-  // (`isolation: shared`); the namespace contract stays the same when projects get their own.
-  const sharedKeys = { publicKey: bootstrap.publicKey, secretKey: bootstrap.secretKey };
+  // Langfuse OSS creates exactly one key pair headlessly: a project without a pair of its own (made
+  // in the UI) shares it. The namespace contract is the same whatever the pair's source.
+  const bootstrapKeys = { publicKey: bootstrap.publicKey, secretKey: bootstrap.secretKey };
   for (const project of settings.projects) {
     new ProjectWiring(`project-${project.namespace}`, {
       namespace: project.namespace,
       displayName: project.displayName,
       createNamespace: settings.createProjectNamespaces,
-      keys: sharedKeys,
+      keys: projectKeys(project.keys, bootstrapKeys),
+      keySource: project.keys.source,
+      isolation: settings.isolation,
       config: projectConfigData({
         namespace: project.namespace,
         langfuseNamespace: settings.namespace,
@@ -143,7 +167,7 @@ export function langfuseStack(settings: Settings): StackOutputs {
     publicKey: bootstrap.publicKey,
     secretKey: bootstrap.secretKey,
     projects: Object.fromEntries(
-      settings.projects.map((p) => [p.namespace, { secret: PROJECT_SECRET_NAME, configMap: PROJECT_CONFIGMAP_NAME }]),
+      settings.projects.map((p) => [p.namespace, { secret: PROJECT_SECRET_NAME, configMap: PROJECT_CONFIGMAP_NAME, keySource: p.keys.source }]),
     ),
   };
 }

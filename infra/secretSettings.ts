@@ -13,6 +13,12 @@ export interface SecretSetting {
    * program checks, derived from 64 hex characters unique to the stack and the path.
    */
   placeholder(hex64: string): string;
+  /**
+   * Refused in plain text in a stack file (which is committed) by the offline plan, which sees each
+   * value there: under the real engine the program sees only whether the whole top-level setting
+   * holds a secret (projectSettings.ts).
+   */
+  secureOnly?: true;
 }
 
 export const SECRET_SETTINGS: readonly SecretSetting[] = [
@@ -25,7 +31,15 @@ export const SECRET_SETTINGS: readonly SecretSetting[] = [
   // An AWS access key id is 20 upper-case characters starting AKIA; its secret 40 characters.
   { path: "externalS3.accessKeyId", placeholder: (hex) => `AKIA${hex.slice(0, 16).toUpperCase()}` },
   { path: "externalS3.secretAccessKey", placeholder: (hex) => hex.slice(0, 40) },
+  // A project's own Langfuse key pair (projectSettings.ts), in the form the Langfuse UI creates.
+  { path: "projects[*].publicKey", placeholder: (hex) => `pk-lf-${uuidFrom(hex)}`, secureOnly: true },
+  { path: "projects[*].secretKey", placeholder: (hex) => `sk-lf-${uuidFrom(hex)}`, secureOnly: true },
 ];
+
+/** A version-4 UUID made of the first 32 of 64 hex characters. */
+function uuidFrom(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** `projects[0].publicKey` -> `projects`, `[0]`, `publicKey`. */
 function segments(settingPath: string): string[] {

@@ -1,218 +1,35 @@
 // The runner pod patch, shown working: the CEL that the MutatingAdmissionPolicy manifest carries
-// is evaluated with a real CEL implementation (@bufbuild/cel) against realistic runner pods, and
-// the JSON Patch it returns is applied the way the API server applies it.
-//
-// How the Kubernetes side is reproduced (see `admit` below):
-// - `object` is bound to the pod as plain JSON (a CEL map), like an unstructured object.
-// - `JSONPatch` and the `Object.spec.containers.envFrom...` types the expression constructs are
-//   declared as protobuf messages, so `Type{field: value}` construction works and an unknown field
-//   name is an error, as in Kubernetes. The envFrom entry types have exactly the fields of core/v1
-//   EnvFromSource / SecretEnvSource / ConfigMapEnvSource. JSONPatch.value is a
-//   google.protobuf.Value, i.e. the value becomes JSON, as the API server turns it into JSON.
-// - `indexOf` on a list (Kubernetes CEL list library) is registered as a method.
-// - Order of evaluation follows the API server: matchConditions (all true, or no mutation), then
-//   `variables` (bound as `variables.<name>`), then each mutation, whose patch is applied with an
-//   RFC 6902 applier (add incl. `-`, replace, remove, test; `~1`/`~0` unescaping).
+// is evaluated with a real CEL implementation (@bufbuild/cel) against realistic runner pods of both
+// pod creators (the operator's and the control plane's), and the JSON Patch it returns is applied
+// the way the API server applies it. The simulated API server (evaluation order, selectors, the
+// CEL types an expression constructs, RFC 6902) is infra/policies/admissionSimulator.ts, which the
+// policy admission-policy-targets-runners runs too; its own behaviour is tested at the end.
 // Not reproduced: Kubernetes' static type check of the expressions and its cost limits; only an
 // API server (1.34+ with the beta enabled, or 1.36+) can confirm those.
 import { describe, expect, it } from "vitest";
-import { celEnv, celMethod, CelScalar, isCelError, isCelList, listType, parse, plan } from "@bufbuild/cel";
-import type { CelInput, CelValue } from "@bufbuild/cel";
-import { create, createFileRegistry, createRegistry, toJson } from "@bufbuild/protobuf";
-import type { DescMessage } from "@bufbuild/protobuf";
-import { isReflectMessage } from "@bufbuild/protobuf/reflect";
-import {
-  FieldDescriptorProto_Label as Label,
-  FieldDescriptorProto_Type as FieldType,
-  FileDescriptorProtoSchema,
-  file_google_protobuf_struct,
-} from "@bufbuild/protobuf/wkt";
 import {
   admissionPolicyBindingManifest,
   admissionPolicyManifest,
   type MutatingAdmissionPolicyManifest,
   type RunnerPatchSettings,
 } from "../infra/operator/admissionPolicy";
+import { admitPod, applyJsonPatch, type JsonPatchOp, matchesPodCreate } from "../infra/policies/admissionSimulator";
+import { labelSelectorMatches } from "../infra/policies/labelSelector";
 
-// ---------------------------------------------------------------------------------------------
-// A minimal API server: the CEL environment, the policy evaluation order, an RFC 6902 applier.
+const MANAGED_NAMESPACE = { "kubernetes.io/metadata.name": "team-a", "ambient-code.io/managed": "true" };
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-interface JsonPatchOp {
-  op: string;
-  path: string;
-  from?: string;
-  value?: Json;
-}
-
-const scalar = (name: string, number: number, type: FieldType) => ({ name, number, type, label: Label.OPTIONAL, jsonName: name });
-const message = (name: string, number: number, typeName: string) => ({
-  name,
-  number,
-  type: FieldType.MESSAGE,
-  label: Label.OPTIONAL,
-  typeName,
-  jsonName: name,
-});
-const localObjectRef = (name: string) => ({
-  name,
-  field: [scalar("name", 1, FieldType.STRING), scalar("optional", 2, FieldType.BOOL)],
-});
-
-// proto2: every field has presence, so only what the expression sets reaches the JSON.
-const kubernetesCelTypes = create(FileDescriptorProtoSchema, {
-  name: "kubernetes-mutating-admission-cel-types.proto",
-  syntax: "proto2",
-  dependency: ["google/protobuf/struct.proto"],
-  messageType: [
-    {
-      name: "JSONPatch",
-      field: [
-        scalar("op", 1, FieldType.STRING),
-        scalar("path", 2, FieldType.STRING),
-        scalar("from", 3, FieldType.STRING),
-        message("value", 4, ".google.protobuf.Value"),
-      ],
-    },
-    {
-      name: "Object",
-      nestedType: [
-        {
-          name: "spec",
-          nestedType: [
-            {
-              name: "containers",
-              nestedType: [
-                {
-                  name: "envFrom",
-                  field: [
-                    scalar("prefix", 1, FieldType.STRING),
-                    message("configMapRef", 2, ".Object.spec.containers.envFrom.configMapRef"),
-                    message("secretRef", 3, ".Object.spec.containers.envFrom.secretRef"),
-                  ],
-                  nestedType: [localObjectRef("configMapRef"), localObjectRef("secretRef")],
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    },
-  ],
-});
-
-const registry = createRegistry(
-  createFileRegistry(kubernetesCelTypes, (file) =>
-    file === "google/protobuf/struct.proto" ? file_google_protobuf_struct : undefined,
-  ),
-);
-
-// Kubernetes list library: `<list>.indexOf(<T>)`, the first index of an equal element, or -1.
-// The policy only looks up strings, for which === is CEL equality.
-const listIndexOf = celMethod("indexOf", listType(CelScalar.DYN), [CelScalar.DYN], CelScalar.INT, function (wanted) {
-  let index = 0n;
-  for (const element of this) {
-    if (element === wanted) return index;
-    index++;
-  }
-  return -1n;
-});
-
-const env = celEnv({ registry, funcs: [listIndexOf] });
-
-function evaluate(expression: string, bindings: Record<string, CelInput>): CelValue {
-  const result = plan(env, parse(expression))(bindings);
-  if (isCelError(result)) throw new Error(`CEL error in ${expression}: ${result.message}`);
-  return result;
-}
-
-function toJsonPatch(value: CelValue): JsonPatchOp[] {
-  if (!isCelList(value)) throw new Error("the mutation did not return a list");
-  const ops: JsonPatchOp[] = [];
-  for (const element of value) {
-    if (!isReflectMessage(element) || element.desc.typeName !== "JSONPatch") {
-      throw new Error("the mutation returned an element that is not a JSONPatch");
-    }
-    ops.push(toJson(element.desc as DescMessage, element.message) as unknown as JsonPatchOp);
-  }
-  return ops;
-}
-
-function pointer(path: string): string[] {
-  if (!path.startsWith("/")) throw new Error(`JSON pointer ${JSON.stringify(path)} must start with "/"`);
-  return path
-    .slice(1)
-    .split("/")
-    .map((token) => token.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-function arrayIndex(list: Json[], token: string, allowEnd: boolean): number {
-  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new Error(`bad array index ${JSON.stringify(token)}`);
-  const index = Number(token);
-  if (index > list.length || (!allowEnd && index === list.length)) throw new Error(`array index ${index} out of range`);
-  return index;
-}
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** RFC 6902 add / replace / remove / test, on a copy of the document. */
-function applyJsonPatch<T>(document: T, ops: JsonPatchOp[]): T {
-  const root = structuredClone(document) as unknown as Json;
-  for (const op of ops) {
-    const tokens = pointer(op.path);
-    const last = tokens.pop() as string;
-    let parent: Json = root;
-    for (const token of tokens) {
-      if (Array.isArray(parent)) parent = parent[arrayIndex(parent, token, false)];
-      else if (isObject(parent) && token in parent) parent = parent[token];
-      else throw new Error(`path ${op.path} does not exist`);
-    }
-    if (Array.isArray(parent)) {
-      if (op.op === "add") {
-        if (last === "-") parent.push(op.value as Json);
-        else parent.splice(arrayIndex(parent, last, true), 0, op.value as Json);
-      } else if (op.op === "replace") parent[arrayIndex(parent, last, false)] = op.value as Json;
-      else if (op.op === "remove") parent.splice(arrayIndex(parent, last, false), 1);
-      else if (op.op === "test") expect(parent[arrayIndex(parent, last, false)]).toEqual(op.value);
-      else throw new Error(`unsupported JSON Patch op ${op.op}`);
-    } else if (isObject(parent)) {
-      if (op.op !== "add" && !(last in parent)) throw new Error(`path ${op.path} does not exist`);
-      if (op.op === "add" || op.op === "replace") parent[last] = op.value as Json;
-      else if (op.op === "remove") delete parent[last];
-      else if (op.op === "test") expect(parent[last]).toEqual(op.value);
-      else throw new Error(`unsupported JSON Patch op ${op.op}`);
-    } else {
-      throw new Error(`path ${op.path} has no container to patch`);
-    }
-  }
-  return root as unknown as T;
-}
-
-/** Admits `pod` through `policy` as the API server does; returns the patches and the result. */
-function admit<T extends object>(policy: MutatingAdmissionPolicyManifest, pod: T): { patches: JsonPatchOp[]; pod: T } {
-  const object = pod as unknown as CelInput;
-  const matched = policy.spec.matchConditions.every((condition) => evaluate(condition.expression, { object }) === true);
-  if (!matched) return { patches: [], pod };
-  const variables: Record<string, CelInput> = {};
-  for (const variable of policy.spec.variables) {
-    variables[variable.name] = evaluate(variable.expression, { object, variables }) as CelInput;
-  }
-  let current = pod;
-  const patches: JsonPatchOp[] = [];
-  for (const mutation of policy.spec.mutations) {
-    expect(mutation.patchType).toBe("JSONPatch");
-    const ops = toJsonPatch(evaluate(mutation.jsonPatch.expression, { object: current as unknown as CelInput, variables }));
-    patches.push(...ops);
-    current = applyJsonPatch(current, ops);
-  }
-  return { patches, pod: current };
+/** Admits `pod`, created in a managed namespace, through the policy and its binding. */
+function admit<T extends object>(
+  policy: MutatingAdmissionPolicyManifest,
+  pod: T,
+  namespaceLabels: Record<string, string> = MANAGED_NAMESPACE,
+): { applied: boolean; patches: JsonPatchOp[]; pod: T } {
+  const binding = admissionPolicyBindingManifest({ ...settings, apiVersion: policy.apiVersion === "admissionregistration.k8s.io/v1" ? "v1" : "v1beta1" });
+  return admitPod(policy.spec, { pod, namespaceLabels }, binding.spec.matchResources);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fixtures: a runner pod as the operator builds it in a managed project namespace.
+// Fixtures: a runner pod as each pod creator builds it in a managed project namespace.
 
 const settings: RunnerPatchSettings = {
   apiVersion: "v1",
@@ -280,6 +97,66 @@ function runnerPod(runnerContainer: Container) {
 }
 
 const operatorEnvFrom = [{ secretRef: { name: "ambient-runner-secrets" } }];
+
+/**
+ * A runner pod as the control plane builds it (ambient-code/platform,
+ * components/ambient-control-plane/internal/reconciler/kube_reconciler.go, ensurePod): the session
+ * labels and no `app` label, the runner container first with its AG-UI port, a literal env list and
+ * no envFrom, then the MCP sidecar and a credential sidecar.
+ */
+function controlPlanePod(runnerEnvFrom?: Array<Record<string, unknown>>) {
+  const sessionId = "2f9d1c0a6b7e4d3c8a1f";
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `session-${sessionId}-runner`,
+      namespace: "team-a",
+      labels: {
+        "ambient-code.io/session-id": sessionId,
+        "ambient-code.io/project-id": "team-a",
+        "ambient-code.io/managed": "true",
+        "ambient-code.io/managed-by": "ambient-control-plane",
+      },
+      annotations: { "ambient-code.io/session-id": sessionId, "ambient-code.io/session-name": "fix-the-build" },
+    },
+    spec: {
+      serviceAccountName: `session-${sessionId}-sa`,
+      automountServiceAccountToken: true,
+      restartPolicy: "Never",
+      terminationGracePeriodSeconds: 60,
+      volumes: [{ name: "workspace", emptyDir: {} }, { name: "service-ca", configMap: { name: "openshift-service-ca.crt", optional: true } }],
+      containers: [
+        {
+          name: "ambient-code-runner",
+          image: "quay.io/ambient_code/vteam_claude_runner:latest",
+          imagePullPolicy: "Always",
+          ports: [{ name: "agui", containerPort: 8001, protocol: "TCP" }],
+          volumeMounts: [{ name: "workspace", mountPath: "/workspace" }],
+          env: [
+            { name: "SESSION_ID", value: sessionId },
+            { name: "AGENTIC_SESSION_NAME", value: "fix-the-build" },
+            { name: "AGENTIC_SESSION_NAMESPACE", value: "team-a" },
+            { name: "AGUI_PORT", value: "8001" },
+          ],
+          ...(runnerEnvFrom === undefined ? {} : { envFrom: runnerEnvFrom }),
+          resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2000m", memory: "4Gi" } },
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        },
+        {
+          name: "ambient-mcp",
+          image: "quay.io/ambient_code/vteam_mcp:latest",
+          ports: [{ name: "mcp-sse", containerPort: 8090, protocol: "TCP" }],
+        },
+        {
+          name: "cred-github",
+          image: "quay.io/ambient_code/vteam_credential_github:latest",
+          ports: [{ name: "cred-github", containerPort: 8091, protocol: "TCP" }],
+        },
+      ],
+    },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -367,7 +244,95 @@ describe("runner pod patch, evaluated with @bufbuild/cel", () => {
   });
 });
 
-describe("the test's JSON Patch applier (RFC 6902)", () => {
+describe("runner pods of the control plane (ambient-code.io/session-id, no app label)", () => {
+  it("creates envFrom on its runner container, the first, and leaves the MCP and credential sidecars alone", () => {
+    const before = controlPlanePod();
+    const { patches, pod } = admit(policy, before);
+
+    expect(patches).toEqual([{ op: "add", path: "/spec/containers/0/envFrom", value: [keysEntry, configEntry] }]);
+    expect(pod.spec.containers[0]).toEqual({ ...before.spec.containers[0], envFrom: [keysEntry, configEntry] });
+    expect(pod.spec.containers.slice(1)).toEqual(before.spec.containers.slice(1));
+    expect({ ...pod, spec: { ...pod.spec, containers: before.spec.containers } }).toEqual(before);
+  });
+
+  it("changes nothing when it runs again on the pod it already mutated (reinvocation)", () => {
+    const once = admit(policy, controlPlanePod()).pod;
+    const twice = admit(policy, once);
+
+    expect(twice.patches).toEqual([]);
+    expect(twice.pod).toEqual(once);
+  });
+
+  it("appends after envFrom entries the control plane may set, and only the missing one", () => {
+    const existing = [{ secretRef: { name: "ambient-runner-secrets" } }, { configMapRef: { name: "langfuse-config" } }];
+    const { patches, pod } = admit(policy, controlPlanePod(existing));
+
+    expect(patches).toEqual([{ op: "add", path: "/spec/containers/0/envFrom/-", value: keysEntry }]);
+    expect(pod.spec.containers[0]).toMatchObject({ name: "ambient-code-runner", envFrom: [...existing, keysEntry] });
+  });
+});
+
+describe("which pods the policy and its binding select", () => {
+  const operatorLabels = { app: "ambient-code-runner", "agentic-session": "session-1764300000" };
+  const controlPlaneLabels = controlPlanePod().metadata.labels;
+  const withLabels = (labels: Record<string, string>) => {
+    const pod = runnerPod(runner());
+    return { ...pod, metadata: { ...pod.metadata, labels } };
+  };
+
+  it.each([
+    ["the operator's runner pod", operatorLabels, MANAGED_NAMESPACE, true],
+    ["a runner Job's pod (older operators)", { ...operatorLabels, "batch.kubernetes.io/job-name": "session-1764300000-job", "job-name": "session-1764300000-job" }, MANAGED_NAMESPACE, true],
+    ["the control plane's runner pod", controlPlaneLabels, MANAGED_NAMESPACE, true],
+    ["a pod carrying only the session id", { "ambient-code.io/session-id": "2f9d1c0a" }, MANAGED_NAMESPACE, true],
+    ["a pod of another app", { app: "ambient-code-backend" }, MANAGED_NAMESPACE, false],
+    ["a pod whose app label only starts like the runner's", { app: "ambient-code-runner-debug" }, MANAGED_NAMESPACE, false],
+    ["a pod carrying only agentic-session", { "agentic-session": "session-1764300000" }, MANAGED_NAMESPACE, false],
+    ["a pod without labels", {}, MANAGED_NAMESPACE, false],
+    ["the operator's runner pod in an unmanaged namespace", operatorLabels, { "kubernetes.io/metadata.name": "default" }, false],
+    ["the control plane's runner pod in a namespace labelled managed=false", controlPlaneLabels, { "kubernetes.io/metadata.name": "sandbox", "ambient-code.io/managed": "false" }, false],
+  ])("%s: patched %s", (_what, labels, namespaceLabels, patched) => {
+    const { patches } = admit(policy, withLabels(labels), namespaceLabels);
+    expect(patches.length > 0).toBe(patched);
+  });
+
+  it("a pod without metadata.labels at all is not selected (the label lookups do not fail on it)", () => {
+    const pod = runnerPod(runner());
+    const { metadata, ...rest } = pod;
+    const { labels: _labels, ...unlabelled } = metadata;
+    expect(admit(policy, { ...rest, metadata: unlabelled })).toMatchObject({ applied: false, patches: [] });
+  });
+
+  it("a control plane pod without the runner container is not selected", () => {
+    const pod = controlPlanePod();
+    pod.spec.containers = pod.spec.containers.slice(1);
+    expect(admit(policy, pod)).toMatchObject({ applied: false, patches: [] });
+  });
+});
+
+describe("the simulated API server: selectors and the JSON Patch applier (RFC 6902)", () => {
+  it("matches label selectors as the API does: matchLabels and In, NotIn, Exists, DoesNotExist", () => {
+    const labels = { app: "web", tier: "front" };
+    expect(labelSelectorMatches({}, labels)).toBe(true);
+    expect(labelSelectorMatches({ matchLabels: { app: "web" } }, labels)).toBe(true);
+    expect(labelSelectorMatches({ matchLabels: { app: "web", tier: "back" } }, labels)).toBe(false);
+    expect(labelSelectorMatches({ matchExpressions: [{ key: "tier", operator: "In", values: ["front", "edge"] }] }, labels)).toBe(true);
+    expect(labelSelectorMatches({ matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] }, labels)).toBe(false);
+    expect(labelSelectorMatches({ matchExpressions: [{ key: "zone", operator: "NotIn", values: ["a"] }] }, labels)).toBe(true);
+    expect(labelSelectorMatches({ matchExpressions: [{ key: "app", operator: "NotIn", values: ["web"] }] }, labels)).toBe(false);
+    expect(labelSelectorMatches({ matchExpressions: [{ key: "app", operator: "Exists" }] }, labels)).toBe(true);
+    expect(labelSelectorMatches({ matchExpressions: [{ key: "app", operator: "DoesNotExist" }] }, labels)).toBe(false);
+  });
+
+  it("admits a pod CREATE only through matching resource rules and selectors", () => {
+    const rules = [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }];
+    const managed = { matchLabels: { "ambient-code.io/managed": "true" } };
+    expect(matchesPodCreate({ namespaceSelector: managed, resourceRules: rules }, MANAGED_NAMESPACE, {})).toBe(true);
+    expect(matchesPodCreate({ namespaceSelector: managed, resourceRules: rules }, { "kubernetes.io/metadata.name": "default" }, {})).toBe(false);
+    expect(matchesPodCreate({ resourceRules: [{ ...rules[0], operations: ["UPDATE"] }] }, MANAGED_NAMESPACE, {})).toBe(false);
+    expect(matchesPodCreate({ objectSelector: { matchLabels: { app: "x" } } }, MANAGED_NAMESPACE, { app: "y" })).toBe(false);
+  });
+
   it("appends with -, inserts at an index and unescapes ~1 and ~0 in keys", () => {
     const document = { list: [1, 2], labels: { "a/b": "x", "c~d": "y" } };
     const result = applyJsonPatch(document, [
@@ -390,9 +355,9 @@ describe("the test's JSON Patch applier (RFC 6902)", () => {
 
 describe.each(["v1", "v1beta1"] as const)("manifests for admissionregistration.k8s.io/%s", (apiVersion) => {
   const s: RunnerPatchSettings = { ...settings, apiVersion };
-  const runnerPodMatch = {
+  // No object selector: "either label" is not a label selector; the match conditions decide.
+  const managedPodCreates = {
     namespaceSelector: { matchLabels: { "ambient-code.io/managed": "true" } },
-    objectSelector: { matchLabels: { app: "ambient-code-runner" } },
     resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }],
     matchPolicy: "Equivalent",
   };
@@ -408,7 +373,7 @@ describe.each(["v1", "v1beta1"] as const)("manifests for admissionregistration.k
     expect(Object.keys(manifest.spec).sort()).toEqual(
       ["failurePolicy", "matchConditions", "matchConstraints", "mutations", "reinvocationPolicy", "variables"].sort(),
     );
-    expect(manifest.spec.matchConstraints).toEqual(runnerPodMatch);
+    expect(manifest.spec.matchConstraints).toEqual(managedPodCreates);
     expect(manifest.spec.failurePolicy).toBe("Ignore");
     expect(manifest.spec.reinvocationPolicy).toBe("IfNeeded");
     expect(manifest.spec.mutations).toHaveLength(1);
@@ -420,8 +385,14 @@ describe.each(["v1", "v1beta1"] as const)("manifests for admissionregistration.k
     // Variable names are CEL identifiers (`variables.<name>`); match condition names are qualified names.
     for (const variable of manifest.spec.variables) expect(variable.name).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
     for (const condition of manifest.spec.matchConditions) expect(condition.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-    expect(manifest.spec.matchConditions.map((c) => c.expression)).toEqual([
-      'object.spec.containers.exists(c, c.name == "ambient-code-runner")',
+    expect(manifest.spec.matchConditions).toEqual([
+      {
+        name: "is-runner-pod",
+        expression:
+          'has(object.metadata.labels) && (("app" in object.metadata.labels && object.metadata.labels["app"] == "ambient-code-runner") ' +
+          '|| "ambient-code.io/session-id" in object.metadata.labels)',
+      },
+      { name: "has-runner-container", expression: 'object.spec.containers.exists(c, c.name == "ambient-code-runner")' },
     ]);
   });
 
@@ -432,7 +403,7 @@ describe.each(["v1", "v1beta1"] as const)("manifests for admissionregistration.k
       apiVersion: `admissionregistration.k8s.io/${apiVersion}`,
       kind: "MutatingAdmissionPolicyBinding",
       metadata: { name: "ambient-langfuse-runner-env", labels: { "app.kubernetes.io/component": "runner-pod-patch" } },
-      spec: { policyName: admissionPolicyManifest(s).metadata.name, matchResources: runnerPodMatch },
+      spec: { policyName: admissionPolicyManifest(s).metadata.name, matchResources: managedPodCreates },
     });
   });
 });

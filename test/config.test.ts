@@ -33,6 +33,7 @@ describe("stack settings", () => {
       clickhouseOperatorVersion: "0.0.5",
       hostname: "langfuse.local",
       ingressClassName: "nginx",
+      ingressControllerNamespace: "ingress-nginx",
       adminEmail: "admin@example.com",
       adminEmailSecret: false,
       organizationName: "ambient-code",
@@ -45,6 +46,7 @@ describe("stack settings", () => {
       unsetCredentials: [],
       existingSecrets: {},
       projects: [],
+      isolation: "shared",
       createProjectNamespaces: false,
       maskMessages: true,
       operatorIntegration: "admission-policy",
@@ -53,6 +55,7 @@ describe("stack settings", () => {
       operatorDeployment: "agentic-operator",
       operatorContainer: "agentic-operator",
       runnerContainer: "ambient-code-runner",
+      warnings: [],
     });
   });
 
@@ -107,7 +110,7 @@ describe("stack settings", () => {
 
   it("refuses a secret for a setting that shapes what is deployed, without checking or showing its value", () => {
     expect(problemsOf({ ...minimal, hostname: "https://secret.example.com/", existingSecrets: JSON.stringify({ salt: "c2FsdA" }) }, new Set(["hostname", "existingSecrets"]))).toEqual([
-      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey take secrets",
+      "ambient-langfuse:hostname is a secret, but hostname shapes what is deployed and is read in plain text: set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey, projects[<i>].publicKey, projects[<i>].secretKey take secrets",
     ]);
   });
 
@@ -146,8 +149,8 @@ describe("stack settings", () => {
   it("reads projects given as names or as {namespace, displayName}", () => {
     const s = parseSettings({ ...minimal, projects: JSON.stringify(["team-a", { namespace: "team-b", displayName: "Team B" }]) });
     expect(s.projects).toEqual([
-      { namespace: "team-a", displayName: "team-a" },
-      { namespace: "team-b", displayName: "Team B" },
+      { namespace: "team-a", displayName: "team-a", keys: { source: "shared" } },
+      { namespace: "team-b", displayName: "Team B", keys: { source: "shared" } },
     ]);
   });
 
@@ -345,6 +348,9 @@ describe("Pulumi.yaml", () => {
     // Its default depends on the chart line: a declared default would reach 1.5.x stacks as if set,
     // and a declaration without one makes the Pulumi CLI require it in every stack.
     expect(declared.langfuseVersion, "per chart line: documented in the README").toBeUndefined();
+    // kind only: a declared default would reach OpenShift stacks as if set (and be refused there),
+    // and a declaration without one makes the CLI require it in every stack (pulumi/pulumi#21797).
+    expect(declared.ingressControllerNamespace, "kind only: documented in the README").toBeUndefined();
     expect(declared.existingSecrets, "structured: documented in the README").toBeUndefined();
     expect(declared.projects, "strings or objects: documented in the README").toBeUndefined();
   });

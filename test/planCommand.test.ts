@@ -113,7 +113,7 @@ describe("npm run plan: arguments", () => {
     const b = await plan(`--stack=dev`, `--root=${joined}`);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(readFileSync(path.join(joined, "plan/dev/resources.json"), "utf8")).toBe(readFileSync(path.join(spaced, "plan/dev/resources.json"), "utf8"));
-    expect(b.stdout).toContain(`plan for stack "dev": 29 resources -> ${joined}/plan/dev/`);
+    expect(b.stdout).toContain(`plan for stack "dev": 37 resources -> ${joined}/plan/dev/`);
     expectNoPlantedSecret(b, joined);
   });
 
@@ -256,7 +256,7 @@ config:
       "a setting that shapes what is deployed",
       `config:\n  ambient-langfuse:adminEmail: admin@example.com\n  ambient-langfuse:hostname:\n    secure: v1:${KEY}\n  ambient-langfuse:existingSecrets:\n    postgresPassword: ${PASSWORD}\n`,
       ":4:5: ambient-langfuse:hostname is a secure: value, but hostname shapes what is deployed and is read in plain text: " +
-        "set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey take secure: values",
+        "set it without --secret; only existingSecrets.<key>, adminEmail, externalPostgres.password, externalRedis.password, externalS3.accessKeyId, externalS3.secretAccessKey, projects[<i>].publicKey, projects[<i>].secretKey take secure: values",
     ],
     [
       "all of existingSecrets at once, which the plan could not check key by key",

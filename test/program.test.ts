@@ -82,10 +82,11 @@ describe("the whole program, for every stack file present", () => {
 });
 
 describe("the dev stack's resources", () => {
-  it("registers cert-manager, the operator, the namespace, the random values, the Secrets and the release, in order, with their parents", () => {
+  it("registers cert-manager, the operator, the namespace, the random values, the Secrets, the NetworkPolicies and the release, in order, with their parents", () => {
     const INTERNAL = "ambient-langfuse:langfuse:InternalSecrets::internal";
     const PREREQ = "ambient-langfuse:cluster:PrerequisiteRelease";
-    expect(dev.resources.slice(0, 27).map((r) => [r.type, r.name, r.parent])).toEqual([
+    const FENCE = "ambient-langfuse:network:LangfuseNetworkPolicies::langfuse";
+    expect(dev.resources.slice(0, 35).map((r) => [r.type, r.name, r.parent])).toEqual([
       [PREREQ, "cert-manager", null],
       ["kubernetes:core/v1:Namespace", "cert-manager", `${PREREQ}::cert-manager`],
       [RELEASE, "cert-manager", `${PREREQ}::cert-manager`],
@@ -105,6 +106,12 @@ describe("the dev stack's resources", () => {
       ["random:index/randomUuid:RandomUuid", "bootstrap-secretKey", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap"],
       ["random:index/randomPassword:RandomPassword", "bootstrap-adminPassword", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap"],
       [SECRET, "bootstrap", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap"],
+      ["ambient-langfuse:network:LangfuseNetworkPolicies", "langfuse", null],
+      ...["default-deny-ingress", "web", "postgresql", "redis", "s3", "clickhouse", "clickhouse-keeper"].map((n) => [
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        `langfuse-${n}`,
+        FENCE,
+      ]),
       ["ambient-langfuse:langfuse:LangfuseRelease", "langfuse", null],
       [RELEASE, "langfuse", "ambient-langfuse:langfuse:LangfuseRelease::langfuse"],
     ]);
@@ -120,7 +127,12 @@ describe("the dev stack's resources", () => {
         "langfuse",
         "langfuse",
         "2.0.0",
-        ["ambient-langfuse:langfuse:InternalSecrets::internal", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap", `${RELEASE}::clickhouse-operator`],
+        [
+          "ambient-langfuse:langfuse:InternalSecrets::internal",
+          "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap",
+          "ambient-langfuse:network:LangfuseNetworkPolicies::langfuse",
+          `${RELEASE}::clickhouse-operator`,
+        ],
       ],
     ]);
     expect(byKey(dev, RELEASE, "langfuse").inputs.values.langfuse.image).toEqual({ tag: "4.16.0" });
@@ -305,6 +317,20 @@ describe("internal secrets over the life of a stack", () => {
   });
 });
 
+describe("policies state their rules in their own words", () => {
+  // A policy that imports the producer's constant agrees with the producer by construction. Shared
+  // validators (Kubernetes' naming rules) and the plan's own record format stay shared.
+  const SHARED = new Set(["../kubernetesNames", "../render/redact"]);
+  const policyFiles = readdirSync(path.join(REPO_ROOT, "infra", "policies")).filter((f) => f.endsWith(".ts"));
+
+  it.each(policyFiles)("%s imports nothing of the program but shared validators", (file) => {
+    const source = readFileSync(path.join(REPO_ROOT, "infra", "policies", file), "utf8");
+    const imports = [...source.matchAll(/\bfrom\s+"([^"]+)"|require\("([^"]+)"\)/g)].map((m) => m[1] ?? m[2]);
+    const program = imports.filter((i) => i.startsWith("../") && !SHARED.has(i));
+    expect(program).toEqual([]);
+  });
+});
+
 describe("policies catch what they guard against", () => {
   const mutated = (mutate: (resources: PlannedResource[]) => void) => {
     const copy = structuredClone(dev.resources);
@@ -352,7 +378,7 @@ describe("policies catch what they guard against", () => {
   it("no-literal-secrets: a store password in the chart and a credential in a ConfigMap", () => {
     const rs = mutated((r) => {
       release(r).inputs.values.redis.auth.password = "redispass";
-      r.push({ type: "kubernetes:core/v1:ConfigMap", name: "leak", parent: null, secretPaths: [], options: NO_OPTIONS, inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "leak", namespace: "langfuse" }, data: { LANGFUSE_SECRET_KEY: "sk-lf-1b2c3d4e-0000-4000-8000-000000000000" } } });
+      r.push({ type: "kubernetes:core/v1:ConfigMap", name: "leak", parent: null, secretPaths: [], options: NO_OPTIONS, propertyDependencies: {}, inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "leak", namespace: "langfuse" }, data: { LANGFUSE_SECRET_KEY: "sk-lf-1b2c3d4e-0000-4000-8000-000000000000" } } });
     });
     expect(check(noLiteralSecrets, rs)).toEqual({
       violations: [
@@ -475,7 +501,7 @@ describe("policies catch what they guard against", () => {
   it("kubernetes-schema: an object that does not validate, and a kind with no schema", () => {
     const rs = mutated((r) => {
       byKey({ ...dev, resources: r }, SECRET, "internal").inputs.type = 42;
-      r.push({ type: "kubernetes:example.com/v1:Widget", name: "w", parent: null, secretPaths: [], options: NO_OPTIONS, inputs: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } } });
+      r.push({ type: "kubernetes:example.com/v1:Widget", name: "w", parent: null, secretPaths: [], options: NO_OPTIONS, propertyDependencies: {}, inputs: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } } });
     });
     const result = check(kubernetesSchema, rs) as { violations: { resource: string; message: string }[] };
     expect(result.violations.map((v) => [v.resource, v.message])).toEqual([
@@ -527,6 +553,7 @@ describe("npm run plan", () => {
       "namespace-cluster-langfuse.yaml",
       "namespace-cluster-team-a.yaml",
       "namespace-cluster-team-b.yaml",
+      ...["clickhouse-keeper", "clickhouse", "default-deny-ingress", "postgresql", "redis", "s3", "web"].map((n) => `networkpolicy-langfuse-langfuse-${n}.yaml`),
       "secret-langfuse-langfuse-bootstrap.yaml",
       "secret-langfuse-langfuse-internal-postgresql.yaml",
       "secret-langfuse-langfuse-internal-redis.yaml",
@@ -540,7 +567,12 @@ describe("npm run plan", () => {
     expect(written).toEqual(plan.rendering.resources);
     expect(written.find((r: PlannedResource) => r.type === RELEASE && r.name === "langfuse").options).toEqual({
       ...NO_OPTIONS,
-      dependsOn: ["ambient-langfuse:langfuse:InternalSecrets::internal", "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap", `${RELEASE}::clickhouse-operator`],
+      dependsOn: [
+        "ambient-langfuse:langfuse:InternalSecrets::internal",
+        "ambient-langfuse:langfuse:BootstrapCredentials::bootstrap",
+        "ambient-langfuse:network:LangfuseNetworkPolicies::langfuse",
+        `${RELEASE}::clickhouse-operator`,
+      ],
     });
     // 3 random byte strings (hex and base64 each), 5 passwords, 1 string, 2 UUIDs.
     expect(plan.rendering.generatedValues.length).toBe(14);
@@ -553,7 +585,10 @@ describe("npm run plan", () => {
 
   it("exits 0 for the dev stack from the command line, showing the releases in the order they wait for each other", async () => {
     const { stdout } = await run("npx", ["tsx", "infra/plan.ts", "--stack", "dev"], { cwd: REPO_ROOT });
-    expect(stdout).toContain('plan for stack "dev": 38 resources');
+    expect(stdout).toContain('plan for stack "dev": 46 resources');
+    // The namespace's fence: seven NetworkPolicies, and the policy that evaluates them.
+    expect(stdout).toMatch(/'kubernetes:networking.k8s.io\/v1:NetworkPolicy' +│ 7 /);
+    expect(stdout).toMatch(/'langfuse-namespace-fenced' +│ 'passed'/);
     const rows = stdout.split("\n").filter((l) => /'(cert-manager|clickhouse-operator|langfuse)' +│ '/.test(l)).map((l) => l.split("│").map((c) => c.trim()).slice(2, 8));
     expect(rows).toEqual([
       ["'cert-manager'", "'cert-manager'", "'oci://quay.io/jetstack/charts/cert-manager'", "'v1.20.2'", "''", "''"],

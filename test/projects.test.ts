@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { admissionPolicyBindingManifest, admissionPolicyManifest } from "../infra/operator/admissionPolicy";
@@ -96,9 +97,12 @@ describe("the dev stack's two example projects", () => {
     expect(find(dev, MAPB_V1, "runner-pod-patch-binding").inputs).toEqual(admissionPolicyBindingManifest(settings));
   });
 
-  it("exports the object names per project, and no key", () => {
+  it("exports the object names and the key source per project, and no key", () => {
     expect(dev.outputs.projects).toEqual({
-      value: { "team-a": { secret: "langfuse-keys", configMap: "langfuse-config" }, "team-b": { secret: "langfuse-keys", configMap: "langfuse-config" } },
+      value: {
+        "team-a": { secret: "langfuse-keys", configMap: "langfuse-config", keySource: "shared" },
+        "team-b": { secret: "langfuse-keys", configMap: "langfuse-config", keySource: "shared" },
+      },
       secret: false,
     });
   });
@@ -125,6 +129,30 @@ describe("settings that change the wiring", () => {
     ]);
     expect(runPolicies(r.resources, ctx).violations).toEqual([]);
   });
+
+  it.each(["v1", "v1beta1"] as const)(
+    "registers the typed %s policy and binding as a generic resource of that apiVersion and kind did: same type tokens, names and inputs (no replacement)",
+    async (apiVersion) => {
+      const typed = await render({ admissionPolicyApiVersion: apiVersion });
+      const settings = { apiVersion, runnerContainer: "ambient-code-runner", keysSecretName: "langfuse-keys", configMapName: "langfuse-config", policyName: "ambient-langfuse-runner-env", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ambient-langfuse" } };
+      // The registration before the typed classes: the provider's generic resource for any kind.
+      const generic = await renderStack("dev", loadStackConfig("dev"), () => {
+        new k8s.apiextensions.CustomResource("runner-pod-patch-policy", admissionPolicyManifest(settings));
+        new k8s.apiextensions.CustomResource("runner-pod-patch-binding", admissionPolicyBindingManifest(settings));
+      });
+      const admissionObjects = (r: Rendering) => r.resources.filter((x) => x.type.includes("admissionregistration")).map((x) => [x.type, x.name, x.inputs]);
+      expect(admissionObjects(typed)).toEqual(admissionObjects(generic));
+      expect(admissionObjects(typed).map(([type]) => type)).toEqual([
+        `kubernetes:admissionregistration.k8s.io/${apiVersion}:MutatingAdmissionPolicy`,
+        `kubernetes:admissionregistration.k8s.io/${apiVersion}:MutatingAdmissionPolicyBinding`,
+      ]);
+      // The parent, and so the URN, is the component's as before.
+      expect(typed.resources.filter((x) => x.type.includes("admissionregistration")).map((x) => x.parent)).toEqual([
+        "ambient-langfuse:operator:RunnerPodPatch::runner-pod-patch",
+        "ambient-langfuse:operator:RunnerPodPatch::runner-pod-patch",
+      ]);
+    },
+  );
 
   it("in operator-env mode writes the operator's Secret and patches its Deployment instead of adding an admission policy", async () => {
     const r = await render({ operatorIntegration: "operator-env", maskMessages: true });
@@ -214,19 +242,72 @@ describe("project policies catch what they guard against", () => {
     });
   });
 
-  it("admission-policy-targets-runners: a policy for every namespace that may block pods and patches another container", () => {
+  const P = `${MAP_V1}::runner-pod-patch-policy`;
+  const A = (message: string) => ({ policy: "admission-policy-targets-runners", resource: P, message });
+  const admission = (r: PlannedResource[]) => ({
+    spec: find(r, MAP_V1, "runner-pod-patch-policy").inputs.spec,
+    binding: find(r, MAPB_V1, "runner-pod-patch-binding").inputs.spec,
+  });
+
+  it("admission-policy-targets-runners: a policy and binding for every namespace, that may block pods", () => {
     const rs = mutated((r) => {
-      const spec = find(r, MAP_V1, "runner-pod-patch-policy").inputs.spec;
+      const { spec, binding } = admission(r);
       spec.matchConstraints.namespaceSelector = {};
+      binding.matchResources.namespaceSelector = {};
       spec.failurePolicy = "Fail";
-      spec.matchConditions[0].expression = 'object.spec.containers.exists(c, c.name == "ambient-content")';
     });
-    const P = `${MAP_V1}::runner-pod-patch-policy`;
     expect(only(admissionPolicyTargetsRunners, rs)).toEqual({
       violations: [
-        { policy: "admission-policy-targets-runners", resource: P, message: "spec.matchConstraints.namespaceSelector must select only namespaces labelled ambient-code.io/managed=true" },
-        { policy: "admission-policy-targets-runners", resource: P, message: "spec.failurePolicy must be Ignore: a failing policy must never block a session" },
-        { policy: "admission-policy-targets-runners", resource: P, message: 'the mutation must target the runner container "ambient-code-runner" by name (matchConditions and runnerIndex)' },
+        A("spec.failurePolicy must be Ignore: a failing policy must never block a session"),
+        A("changes the operator's runner pod in an unmanaged namespace: it must change only runner pods in managed namespaces"),
+        A("changes the control plane's runner pod in a namespace labelled managed=false: it must change only runner pods in managed namespaces"),
+      ],
+    });
+  });
+
+  it("admission-policy-targets-runners: selecting by the operator's label alone misses the control plane's runner pods", () => {
+    // How the patch selected runner pods before it knew of the control plane: an object selector.
+    const rs = mutated((r) => {
+      const { spec, binding } = admission(r);
+      spec.matchConstraints.objectSelector = { matchLabels: { app: "ambient-code-runner" } };
+      binding.matchResources.objectSelector = { matchLabels: { app: "ambient-code-runner" } };
+      spec.matchConditions = spec.matchConditions.filter((c: { name: string }) => c.name === "has-runner-container");
+    });
+    expect(only(admissionPolicyTargetsRunners, rs)).toEqual({
+      violations: [A("misses the control plane's runner pod: runner pods carry app=ambient-code-runner or ambient-code.io/session-id")],
+    });
+  });
+
+  it("admission-policy-targets-runners: a match condition on any app label changes other apps' pods", () => {
+    const rs = mutated((r) => (admission(r).spec.matchConditions[0].expression = 'has(object.metadata.labels) && "app" in object.metadata.labels'));
+    expect(only(admissionPolicyTargetsRunners, rs)).toEqual({
+      violations: [
+        A("misses the control plane's runner pod: runner pods carry app=ambient-code-runner or ambient-code.io/session-id"),
+        A("changes a pod of another app in a managed namespace: it must change only runner pods in managed namespaces"),
+      ],
+    });
+  });
+
+  it("admission-policy-targets-runners: a mutation of another container, and one that adds its entries again on every run", () => {
+    const rs = mutated((r) => {
+      const variables = admission(r).spec.variables;
+      variables[0].expression = "0";
+    });
+    expect(only(admissionPolicyTargetsRunners, rs)).toEqual({
+      violations: [
+        A('on the operator\'s runner pod patches /spec/containers/0/envFrom: only the runner container "ambient-code-runner" (/spec/containers/1) may change'),
+      ],
+    });
+    const again = mutated((r) => {
+      const mutation = admission(r).spec.mutations[0].jsonPatch;
+      mutation.expression = mutation.expression.replace("!variables.hasEnvFrom", "true");
+    });
+    expect(only(admissionPolicyTargetsRunners, again)).toEqual({
+      violations: [
+        A("drops or changes the envFrom entries the operator's runner pod had: append to them, keeping them first and unchanged"),
+        A("changes the operator's runner pod again when it runs a second time (reinvocation): the patch must be idempotent"),
+        A("changes a runner Job's pod (older operators) again when it runs a second time (reinvocation): the patch must be idempotent"),
+        A("changes the control plane's runner pod again when it runs a second time (reinvocation): the patch must be idempotent"),
       ],
     });
   });
@@ -234,7 +315,7 @@ describe("project policies catch what they guard against", () => {
   it("admission-policy-targets-runners: a policy no binding activates", () => {
     const rs = mutated((r) => r.splice(r.indexOf(find(r, MAPB_V1, "runner-pod-patch-binding")), 1));
     expect(only(admissionPolicyTargetsRunners, rs)).toEqual({
-      violations: [{ policy: "admission-policy-targets-runners", resource: `${MAP_V1}::runner-pod-patch-policy`, message: "no MutatingAdmissionPolicyBinding names this policy: it would never run" }],
+      violations: [A("no MutatingAdmissionPolicyBinding names this policy: it would never run")],
     });
   });
 
@@ -242,6 +323,39 @@ describe("project policies catch what they guard against", () => {
     const rs = mutated((r) => (find(r, CONFIGMAP, "project-team-a-config").inputs.data.LANGFUSE_HOST = "http://langfuse.langfuse.svc:3000"));
     expect(only(configUrlPointsAtRelease, rs)).toEqual({
       violations: [{ policy: "config-url-points-at-release", resource: `${CONFIGMAP}::project-team-a-config`, message: `data.LANGFUSE_HOST is "http://langfuse.langfuse.svc:3000", not the release's web service (${URL})` }],
+    });
+  });
+
+  it("config-url-points-at-release: a URL builder's mistake carried into every ConfigMap (the worker's port) is still refused", () => {
+    // What a wrong port in the program's URL builder would write everywhere: a policy that built the
+    // expected URL with the same builder would agree with it.
+    const wrong = "http://langfuse-web.langfuse.svc.cluster.local:3030";
+    const rs = mutated((r) => {
+      for (const ns of ["team-a", "team-b"]) Object.assign(find(r, CONFIGMAP, `project-${ns}-config`).inputs.data, { LANGFUSE_HOST: wrong, LANGFUSE_BASE_URL: wrong });
+    });
+    expect((only(configUrlPointsAtRelease, rs) as { violations: unknown[] }).violations).toHaveLength(4);
+    expect(only(configUrlPointsAtRelease, rs)).toMatchObject({
+      violations: [{ resource: `${CONFIGMAP}::project-team-a-config`, message: `data.LANGFUSE_HOST is "${wrong}", not the release's web service (${URL})` }, {}, {}, {}],
+    });
+  });
+
+  it("config-url-points-at-release: the web port the release's values set is the one expected", () => {
+    const rs = mutated((r) => (find(r, "kubernetes:helm.sh/v3:Release", "langfuse").inputs.values.langfuse.web.service = { port: 8080 }));
+    expect((only(configUrlPointsAtRelease, rs) as { violations: { message: string }[] }).violations[0].message).toBe(
+      `data.LANGFUSE_HOST is "${URL}", not the release's web service (http://langfuse-web.langfuse.svc.cluster.local:8080)`,
+    );
+  });
+
+  it("project-wiring-complete: a contract name misspelt by the producer everywhere (langfuse-key) leaves every project without its Secret", () => {
+    const rs = mutated((r) => {
+      for (const ns of ["team-a", "team-b"]) find(r, SECRET, `project-${ns}-keys`).inputs.metadata.name = "langfuse-key";
+    });
+    expect(only(projectWiringComplete, rs)).toEqual({
+      violations: ["team-a", "team-b"].map((ns) => ({
+        policy: "project-wiring-complete",
+        resource: `${WIRING}::project-${ns}`,
+        message: `project "${ns}" has 0 Secret langfuse-keys (exactly one expected)`,
+      })),
     });
   });
 

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { ConfigError, readSettings } from "../infra/config";
 import { POLICIES, type PlannedResource, type Policy, referenceContext, runPolicies } from "../infra/policies";
 import { exposureMatchesUrl } from "../infra/policies/exposureMatchesUrl";
@@ -79,6 +80,10 @@ describe("kind (dev) and OpenShift (rosa), resource by resource", () => {
       `${SECRET}::internal-postgresql`,
       `${SECRET}::internal-redis`,
       `${SECRET}::internal-s3`,
+      // The managed stores run outside the cluster: no NetworkPolicy fences them.
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::langfuse-postgresql",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::langfuse-redis",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy::langfuse-s3",
       `${NAMESPACE}::project-team-a-namespace`,
       `${NAMESPACE}::project-team-b-namespace`,
       "ambient-langfuse:operator:RunnerPodPatch::runner-pod-patch",
@@ -340,5 +345,17 @@ describe("npm run plan -- --stack rosa", () => {
     expect(find(planned, SECRET, "internal").options.protect).toBe(true);
     expect(find(planned, SECRET, "bootstrap").options.protect).toBe(true);
     expect(find(planned, SECRET, "project-team-a-keys").options.protect).toBe(false);
+
+    // The namespace's fence: the router's policy group, ClickHouse and its Keepers, nothing for the managed stores.
+    expect(stdout).toMatch(/'kubernetes:networking.k8s.io\/v1:NetworkPolicy' +│ 4 /);
+    expect(stdout).toMatch(/'langfuse-namespace-fenced' +│ 'passed'/);
+    expect(manifests.filter((f) => f.startsWith("networkpolicy-")).sort()).toEqual(
+      ["clickhouse-keeper", "clickhouse", "default-deny-ingress", "web"].map((n) => `networkpolicy-langfuse-langfuse-${n}.yaml`),
+    );
+    const web = parse(readFileSync(path.join(dir, "manifests", "networkpolicy-langfuse-langfuse-web.yaml"), "utf8"));
+    expect(web.spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { "policy-group.network.openshift.io/ingress": "" } } },
+      { namespaceSelector: { matchLabels: { "ambient-code.io/managed": "true" } } },
+    ]);
   });
 });

@@ -3,8 +3,18 @@ import { langfuseAppValues, type ValuesContext } from "./langfuseAppValues";
 import { MANAGED_STORES } from "./managedStoreValues";
 
 /**
+ * Every Bitnami store subchart renders a NetworkPolicy of its own by default, with `allowExternal:
+ * true`: it admits any pod of any namespace to the store's ports, and NetworkPolicies add up, so it
+ * would undo the namespace's fence (network/networkPolicies.ts). Switched off where each subchart
+ * reads it (bitnami/charts tags postgresql/16.4.9 `primary.networkPolicy`, valkey/2.2.4,
+ * clickhouse/8.0.5, zookeeper/13.7.4 and minio/14.10.5 `networkPolicy`).
+ */
+const NO_SUBCHART_NETWORK_POLICY = { networkPolicy: { enabled: false } } as const;
+
+/**
  * Chart 1.5.x's Bitnami stores, one builder per store: a managed store turns the bundled one off
- * (managedStoreValues.ts); a bundled one reads its password from the internal Secret by key.
+ * (managedStoreValues.ts); a bundled one reads its password from the internal Secret by key and
+ * leaves the namespace's NetworkPolicies to decide who reaches it.
  */
 export const STORES_1_5_X = {
   postgresql: ({ settings, refs, sizing }: ValuesContext) => {
@@ -15,7 +25,7 @@ export const STORES_1_5_X = {
         // The chart's user is `postgres`: admin and user passwords must be the same key.
         secretKeys: { userPasswordKey: K.postgresPassword, adminPasswordKey: K.postgresPassword },
       },
-      primary: { resources: sizing.postgresql.resources },
+      primary: { resources: sizing.postgresql.resources, ...NO_SUBCHART_NETWORK_POLICY },
     };
   },
   clickhouse: ({ refs, sizing }: ValuesContext) => ({
@@ -24,13 +34,15 @@ export const STORES_1_5_X = {
     replicaCount: sizing.clickhouse.replicas,
     resourcesPreset: "none",
     resources: sizing.clickhouse.resources,
-    zookeeper: { replicaCount: sizing.keeper.replicas, resources: sizing.keeper.resources },
+    zookeeper: { replicaCount: sizing.keeper.replicas, resources: sizing.keeper.resources, ...NO_SUBCHART_NETWORK_POLICY },
+    ...NO_SUBCHART_NETWORK_POLICY,
   }),
   redis: ({ settings, refs, sizing }: ValuesContext) => {
     if (settings.externalStores.redis) return MANAGED_STORES.redis(settings.externalStores.redis, refs);
     return {
       auth: { existingSecret: refs.internalSecretName, existingSecretPasswordKey: K.redisPassword },
       primary: { resources: sizing.redis.resources },
+      ...NO_SUBCHART_NETWORK_POLICY,
     };
   },
   s3: ({ settings, refs, sizing }: ValuesContext) => {
@@ -38,6 +50,7 @@ export const STORES_1_5_X = {
     return {
       auth: { existingSecret: refs.internalSecretName, rootUserSecretKey: K.s3User, rootPasswordSecretKey: K.s3Password },
       resources: sizing.s3.resources,
+      ...NO_SUBCHART_NETWORK_POLICY,
     };
   },
 };

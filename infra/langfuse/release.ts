@@ -47,6 +47,7 @@ export class LangfuseRelease extends pulumi.ComponentResource {
       new OpenShiftRoute(name, args.route, { parent: this, dependsOn: [release] });
     }
     this.releaseName = release.name;
-    this.registerOutputs({ releaseName: this.releaseName });
+    // The engine shows a component's registered outputs to stack policies (CrossGuard): the recorded facts too.
+    this.registerOutputs({ releaseName: this.releaseName, platform: args.platform, production: args.production });
   }
 }

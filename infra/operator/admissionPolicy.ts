@@ -6,26 +6,33 @@
 // What the patch does: on CREATE of a runner pod in a managed project namespace, add
 //   envFrom: [{secretRef: {name: langfuse-keys, optional: true}},
 //             {configMapRef: {name: langfuse-config, optional: true}}]
-// to the runner container only, keeping whatever envFrom entries the operator already set.
+// to the runner container only, keeping whatever envFrom entries the pod creator already set.
+//
+// Which pods: the platform has two pod creators. The operator labels its runner pods
+// `app: ambient-code-runner`; the control plane (one OpenShift overlay) labels them
+// `ambient-code.io/session-id: <id>` and sets no `app` label. A label selector cannot say "either
+// label", so the policy matches every pod CREATE in a managed namespace and a match condition
+// picks the runner pods (one policy, one binding, each pod mutated once).
 //
 // Why JSONPatch and not ApplyConfiguration: `Container.envFrom` is `+listType=atomic` in core/v1,
 // and Kubernetes refuses apply configurations that modify atomic lists (an atomic list can only
-// be replaced whole, which could drop entries the operator set). A JSON Patch `add` to
+// be replaced whole, which could drop entries the pod creator set). A JSON Patch `add` to
 // `/spec/containers/<i>/envFrom/-` appends without touching existing entries, so the expression
 // computes the runner container's index and appends only the entries that are missing.
 
+import type * as k8s from "@pulumi/kubernetes";
 import { isDns1123Label, isDns1123Subdomain } from "../kubernetesNames";
 
 /** The versions of `admissionregistration.k8s.io` that serve MutatingAdmissionPolicy. */
 export type AdmissionPolicyApiVersion = "v1" | "v1beta1";
 
-export interface RunnerPatchSettings {
+export interface RunnerPatchSettings<V extends AdmissionPolicyApiVersion = AdmissionPolicyApiVersion> {
   /**
    * Version of `admissionregistration.k8s.io` to declare the policy with: `v1` (GA, Kubernetes
    * 1.36+) or `v1beta1` (Kubernetes 1.34/1.35 with the MutatingAdmissionPolicy feature gate and
    * `--runtime-config=admissionregistration.k8s.io/v1beta1=true`).
    */
-  apiVersion: AdmissionPolicyApiVersion;
+  apiVersion: V;
   /** Name of the runner container in session pods (the only container that is patched). */
   runnerContainer: string;
   /** Name of the Secret with the Langfuse key pair in each project namespace (`langfuse-keys`). */
@@ -42,10 +49,16 @@ export interface RunnerPatchSettings {
 export const MANAGED_NAMESPACE_LABELS: Readonly<Record<string, string>> = { "ambient-code.io/managed": "true" };
 
 /**
- * Label of runner pods. The operator puts it on bare runner Pods (newer operators) and on the pod
- * template of its runner Jobs (older operators), so the Pods a Job creates carry it too.
+ * How each pod creator marks runner pods. The operator labels bare runner Pods (newer operators)
+ * and the pod template of its runner Jobs (older operators) `app: ambient-code-runner`, so the Pods
+ * a Job creates carry it too; the control plane labels its runner Pods with the session's id.
  */
-export const RUNNER_POD_LABELS: Readonly<Record<string, string>> = { app: "ambient-code-runner" };
+export const RUNNER_POD_MARKS = {
+  /** The operator's label and its value. */
+  operatorLabel: { key: "app", value: "ambient-code-runner" },
+  /** The control plane's label, whatever its value (the session id). */
+  controlPlaneLabel: "ambient-code.io/session-id",
+} as const;
 
 /** A named CEL expression, as used in `spec.variables` and `spec.matchConditions`. */
 export interface NamedExpression {
@@ -53,17 +66,21 @@ export interface NamedExpression {
   expression: string;
 }
 
-/** `spec.matchConstraints` / `spec.matchResources` (admissionregistration MatchResources). */
+/**
+ * `spec.matchConstraints` / `spec.matchResources` (admissionregistration MatchResources). No
+ * `objectSelector`: it would match every object, and a match condition selects the runner pods.
+ */
 export interface MatchResources {
   namespaceSelector: { matchLabels: Record<string, string> };
-  objectSelector: { matchLabels: Record<string, string> };
-  resourceRules: Array<{
-    apiGroups: string[];
-    apiVersions: string[];
-    operations: string[];
-    resources: string[];
-  }>;
+  resourceRules: ResourceRule[];
   matchPolicy: "Equivalent" | "Exact";
+}
+
+export interface ResourceRule {
+  apiGroups: string[];
+  apiVersions: string[];
+  operations: string[];
+  resources: string[];
 }
 
 export interface Mutation {
@@ -76,29 +93,58 @@ export interface ObjectMeta {
   labels: Record<string, string>;
 }
 
-export interface MutatingAdmissionPolicyManifest {
-  apiVersion: `admissionregistration.k8s.io/${AdmissionPolicyApiVersion}`;
+/**
+ * The policy as `kubectl apply` takes it. Plain data, so that the tests can evaluate its CEL; the
+ * component hands it to `@pulumi/kubernetes`'s typed class of the same version, which checks its
+ * shape at compile time.
+ */
+export interface MutatingAdmissionPolicyManifest<V extends AdmissionPolicyApiVersion = AdmissionPolicyApiVersion> {
+  apiVersion: `admissionregistration.k8s.io/${V}`;
   kind: "MutatingAdmissionPolicy";
   metadata: ObjectMeta;
-  spec: {
-    matchConstraints: MatchResources;
-    matchConditions: NamedExpression[];
-    variables: NamedExpression[];
-    mutations: Mutation[];
-    failurePolicy: "Ignore" | "Fail";
-    reinvocationPolicy: "Never" | "IfNeeded";
-  };
+  spec: PolicySpec;
 }
 
-export interface MutatingAdmissionPolicyBindingManifest {
-  apiVersion: `admissionregistration.k8s.io/${AdmissionPolicyApiVersion}`;
+export interface PolicySpec {
+  matchConstraints: MatchResources;
+  matchConditions: NamedExpression[];
+  variables: NamedExpression[];
+  mutations: Mutation[];
+  failurePolicy: "Ignore" | "Fail";
+  reinvocationPolicy: "Never" | "IfNeeded";
+}
+
+export interface MutatingAdmissionPolicyBindingManifest<V extends AdmissionPolicyApiVersion = AdmissionPolicyApiVersion> {
+  apiVersion: `admissionregistration.k8s.io/${V}`;
   kind: "MutatingAdmissionPolicyBinding";
   metadata: ObjectMeta;
-  spec: {
-    policyName: string;
-    matchResources: MatchResources;
-  };
+  spec: BindingSpec;
 }
+
+export interface BindingSpec {
+  policyName: string;
+  matchResources: MatchResources;
+}
+
+// The typed classes take these manifests as their arguments, which checks every field's type; a
+// field the API does not have would still pass as an extra property. These assertions close that:
+// each compiles only while every field declared above is a field of both versions' API types.
+type OnlyApiFields<Ours, Theirs> = Exclude<keyof Ours, keyof Theirs> extends never ? true : never;
+const onlyApiFields: [
+  OnlyApiFields<PolicySpec, k8s.types.input.admissionregistration.v1.MutatingAdmissionPolicySpec>,
+  OnlyApiFields<PolicySpec, k8s.types.input.admissionregistration.v1beta1.MutatingAdmissionPolicySpec>,
+  OnlyApiFields<BindingSpec, k8s.types.input.admissionregistration.v1.MutatingAdmissionPolicyBindingSpec>,
+  OnlyApiFields<BindingSpec, k8s.types.input.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec>,
+  OnlyApiFields<MatchResources, k8s.types.input.admissionregistration.v1.MatchResources>,
+  OnlyApiFields<MatchResources, k8s.types.input.admissionregistration.v1beta1.MatchResources>,
+  OnlyApiFields<ResourceRule, k8s.types.input.admissionregistration.v1.NamedRuleWithOperations>,
+  OnlyApiFields<ResourceRule, k8s.types.input.admissionregistration.v1beta1.NamedRuleWithOperations>,
+  OnlyApiFields<Mutation, k8s.types.input.admissionregistration.v1.Mutation>,
+  OnlyApiFields<Mutation, k8s.types.input.admissionregistration.v1beta1.Mutation>,
+  OnlyApiFields<NamedExpression, k8s.types.input.admissionregistration.v1.MatchCondition>,
+  OnlyApiFields<NamedExpression, k8s.types.input.admissionregistration.v1beta1.Variable>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
+void onlyApiFields;
 
 // Container names are DNS-1123 labels; Secret and ConfigMap names are DNS-1123 subdomains. Both
 // character sets need no escaping inside a CEL string literal, which is what lets the names be
@@ -142,12 +188,22 @@ function configMapEntry(s: RunnerPatchSettings): string {
 }
 
 /**
- * `spec.matchConditions`: mutate only pods that have the runner container. Evaluated before the
- * variables and the mutation, so those may assume the container exists.
+ * `spec.matchConditions`, all of which must hold: the pod is a runner pod by either creator's
+ * label, and it has the runner container. Evaluated before the variables and the mutation, so
+ * those may assume the container exists. Labels are read by index: their keys hold dots and
+ * slashes, and a pod may have no labels at all.
  */
 export function runnerPatchMatchConditions(s: RunnerPatchSettings): NamedExpression[] {
   checkSettings(s);
+  const { operatorLabel, controlPlaneLabel } = RUNNER_POD_MARKS;
+  const labels = "object.metadata.labels";
   return [
+    {
+      name: "is-runner-pod",
+      expression:
+        `has(${labels}) && ((${lit(operatorLabel.key)} in ${labels} && ${labels}[${lit(operatorLabel.key)}] == ${lit(operatorLabel.value)}) ` +
+        `|| ${lit(controlPlaneLabel)} in ${labels})`,
+    },
     {
       name: "has-runner-container",
       expression: `object.spec.containers.exists(c, c.name == ${lit(s.runnerContainer)})`,
@@ -200,15 +256,15 @@ export function runnerPatchExpression(s: RunnerPatchSettings): string {
 }
 
 /**
- * What the policy and its binding match: CREATE of core/v1 pods labelled app=ambient-code-runner
- * in namespaces labelled ambient-code.io/managed=true. Matching pods (not Jobs) covers both
- * operator generations: bare runner Pods, and the Pods the Job controller creates from a runner
- * Job's template (they carry the template's labels and are admitted as pod CREATEs too).
+ * What the policy and its binding match: CREATE of core/v1 pods in namespaces labelled
+ * ambient-code.io/managed=true (the match conditions then pick the runner pods). Matching pods,
+ * not Jobs, covers every pod creator: bare runner Pods of the operator and the control plane, and
+ * the Pods the Job controller creates from an older operator's runner Job (they carry the
+ * template's labels and are admitted as pod CREATEs too).
  */
-function runnerPodMatch(): MatchResources {
+function managedPodCreates(): MatchResources {
   return {
     namespaceSelector: { matchLabels: { ...MANAGED_NAMESPACE_LABELS } },
-    objectSelector: { matchLabels: { ...RUNNER_POD_LABELS } },
     resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }],
     matchPolicy: "Equivalent",
   };
@@ -222,14 +278,14 @@ function metadata(s: RunnerPatchSettings): ObjectMeta {
 }
 
 /** The MutatingAdmissionPolicy that adds the Langfuse envFrom entries to the runner container. */
-export function admissionPolicyManifest(s: RunnerPatchSettings): MutatingAdmissionPolicyManifest {
+export function admissionPolicyManifest<V extends AdmissionPolicyApiVersion>(s: RunnerPatchSettings<V>): MutatingAdmissionPolicyManifest<V> {
   checkSettings(s);
   return {
     apiVersion: `admissionregistration.k8s.io/${s.apiVersion}`,
     kind: "MutatingAdmissionPolicy",
     metadata: metadata(s),
     spec: {
-      matchConstraints: runnerPodMatch(),
+      matchConstraints: managedPodCreates(),
       matchConditions: runnerPatchMatchConditions(s),
       variables: runnerPatchVariables(s),
       mutations: [{ patchType: "JSONPatch", jsonPatch: { expression: runnerPatchExpression(s) } }],
@@ -242,8 +298,10 @@ export function admissionPolicyManifest(s: RunnerPatchSettings): MutatingAdmissi
   };
 }
 
-/** The binding that activates the policy (no params) for the same runner pods. */
-export function admissionPolicyBindingManifest(s: RunnerPatchSettings): MutatingAdmissionPolicyBindingManifest {
+/** The binding that activates the policy (no params) for the same pods. */
+export function admissionPolicyBindingManifest<V extends AdmissionPolicyApiVersion>(
+  s: RunnerPatchSettings<V>,
+): MutatingAdmissionPolicyBindingManifest<V> {
   checkSettings(s);
   return {
     apiVersion: `admissionregistration.k8s.io/${s.apiVersion}`,
@@ -251,7 +309,7 @@ export function admissionPolicyBindingManifest(s: RunnerPatchSettings): Mutating
     metadata: metadata(s),
     spec: {
       policyName: s.policyName,
-      matchResources: runnerPodMatch(),
+      matchResources: managedPodCreates(),
     },
   };
 }

@@ -9,6 +9,7 @@ import { dns1123Names } from "./dns1123Names";
 import { exactChartVersion } from "./exactChartVersion";
 import { exposureMatchesUrl } from "./exposureMatchesUrl";
 import { kubernetesSchema } from "./kubernetesSchema";
+import { langfuseNamespaceFenced } from "./langfuseNamespaceFenced";
 import { noFixedUids } from "./noFixedUids";
 import { noLiteralSecrets } from "./noLiteralSecrets";
 import { operatorEnvRefsOptional } from "./operatorEnvRefsOptional";
@@ -18,6 +19,7 @@ import { projectWiringComplete } from "./projectWiringComplete";
 import { releasesInOrder } from "./releasesInOrder";
 import { secretRefsResolve } from "./secretRefsResolve";
 import { secretsAreSecret } from "./secretsAreSecret";
+import { strictProjectsOwnKeys } from "./strictProjectsOwnKeys";
 import type { PlannedResource, Policy, PolicyContext, Violation } from "./types";
 
 export * from "./types";
@@ -33,11 +35,13 @@ export const POLICIES: Policy[] = [
   exposureMatchesUrl,
   noFixedUids,
   productionReady,
+  langfuseNamespaceFenced,
   kubernetesSchema,
   secretsAreSecret,
   dns1123Names,
   projectKeysStayHome,
   projectWiringComplete,
+  strictProjectsOwnKeys,
   admissionPolicyTargetsRunners,
   configUrlPointsAtRelease,
   operatorEnvRefsOptional,

@@ -1,4 +1,11 @@
-import { isPatch, kubernetesObjects, type PlannedResource, type Policy, violations } from "./types";
+import { isPatch, kubernetesObjects, type PlannedResource, type Policy, UNKNOWN_AT_PREVIEW, violations } from "./types";
+
+/** The object without the fields preview cannot know yet: the schema judges what is known. */
+function knownFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== UNKNOWN_AT_PREVIEW).map(knownFields);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== UNKNOWN_AT_PREVIEW).map(([k, v]) => [k, knownFields(v)]));
+}
 
 /**
  * Kinds `kubernetes-models` 4.5 (the last release for Node 20) does not know. Each is checked by
@@ -30,7 +37,7 @@ export const kubernetesSchema: Policy = {
         continue;
       }
       try {
-        new Model(r.inputs).validate();
+        new Model(knownFields(r.inputs)).validate();
       } catch (e) {
         found.push([r, `${r.inputs.kind} does not validate: ${(e as Error).message}`]);
       }

@@ -17,6 +17,15 @@ function replicasOf(component: "web" | "worker", values: unknown, defaults: unkn
   return Number(valueAt(values, `langfuse.${component}.replicas`) ?? effective(values, defaults, "langfuse.replicas") ?? 1);
 }
 
+/**
+ * Chart versions whose web and worker Deployments get PodDisruptionBudgets (`langfuse.<component>.pdb`,
+ * `create: true` by default): every 2.x, and 1.5.x from 1.5.27 (langfuse-k8s templates/{web,worker}/pdb.yaml).
+ */
+function rendersBudgets(version: string): boolean {
+  const [major, minor, patch] = version.replace(/^v/, "").split(/[.-]/).map(Number);
+  return major >= 2 || (major === 1 && (minor > 5 || (minor === 5 && patch >= 27)));
+}
+
 export const productionReady: Policy = {
   name: "production-ready",
   description:
@@ -36,9 +45,12 @@ export const productionReady: Policy = {
               `so that a pod's restart or a node's drain does not take it down`,
           ]);
         }
-        // Only where the chart version renders budgets at all (1.5.9 has none): its values.yaml says so.
-        const hasBudget = defaults === undefined || valueAt(defaults, `langfuse.${component}.pdb`) !== undefined;
-        if (hasBudget && effective(values, defaults, `langfuse.${component}.pdb.create`) !== true) {
+        // Only where the chart version renders budgets at all (1.5.9 has none): its values.yaml says
+        // so; without the file (the CrossGuard pack), this policy's own reading of the chart lines.
+        const hasBudget =
+          defaults === undefined ? rendersBudgets(String(release.inputs.version)) : valueAt(defaults, `langfuse.${component}.pdb`) !== undefined;
+        const create = valueAt(values, `langfuse.${component}.pdb.create`) ?? (defaults === undefined ? true : valueAt(defaults, `langfuse.${component}.pdb.create`));
+        if (hasBudget && create !== true) {
           found.push([
             release,
             `production stack: Langfuse ${component} has no disruption budget: set values.langfuse.${component}.pdb.create to true ` +

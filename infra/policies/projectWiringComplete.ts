@@ -1,10 +1,9 @@
-import { PROJECT_CONFIGMAP_NAME, PROJECT_SECRET_NAME } from "../projects/projectContract";
-import { isProjectConfigMap, isProjectSecret, projectComponents } from "./projectResources";
+import { CONTRACT_CONFIGMAP, CONTRACT_SECRET, isProjectConfigMap, isProjectSecret, projectComponents } from "./projectResources";
 import { type PlannedResource, type Policy, violations } from "./types";
 
 export const projectWiringComplete: Policy = {
   name: "project-wiring-complete",
-  description: `Each listed project has exactly one ${PROJECT_SECRET_NAME} Secret and one ${PROJECT_CONFIGMAP_NAME} ConfigMap in its namespace.`,
+  description: `Each listed project has exactly one ${CONTRACT_SECRET} Secret and one ${CONTRACT_CONFIGMAP} ConfigMap in its namespace.`,
   check(resources) {
     const count = (pred: (r: PlannedResource) => boolean) => {
       const n = new Map<string, number>();
@@ -15,7 +14,7 @@ export const projectWiringComplete: Policy = {
     const configMaps = count(isProjectConfigMap);
     const found: [PlannedResource, string][] = [];
     for (const [ns, component] of projectComponents(resources)) {
-      for (const [what, n] of [[`Secret ${PROJECT_SECRET_NAME}`, secrets.get(ns) ?? 0], [`ConfigMap ${PROJECT_CONFIGMAP_NAME}`, configMaps.get(ns) ?? 0]] as const) {
+      for (const [what, n] of [[`Secret ${CONTRACT_SECRET}`, secrets.get(ns) ?? 0], [`ConfigMap ${CONTRACT_CONFIGMAP}`, configMaps.get(ns) ?? 0]] as const) {
         if (n !== 1) found.push([component, `project "${ns}" has ${n} ${what} (exactly one expected)`]);
       }
     }

@@ -1,5 +1,5 @@
 import { walkObjects } from "./secretLike";
-import { isLangfuseRelease, type PlannedResource, type Policy, RELEASE_TYPE, SECRET_TYPE, valueAt, violations } from "./types";
+import { isLangfuseRelease, type PlannedResource, type Policy, RELEASE_TYPE, SECRET_TYPE, UNKNOWN_AT_PREVIEW, valueAt, violations } from "./types";
 
 /** One key the chart (or a subchart) reads from a Secret it is given by name. */
 export interface SecretRef {
@@ -89,9 +89,14 @@ export const secretRefsResolve: Policy = {
     const found: [PlannedResource, string][] = [];
     for (const release of resources.filter((r) => r.type === RELEASE_TYPE)) {
       const ns = release.inputs.namespace;
-      const secrets = new Map<string, Set<string>>();
+      // A Secret whose data is unknown at preview (made from random values) has keys nobody can list yet.
+      const secrets = new Map<string, Set<string> | "unknown">();
       for (const s of resources.filter((r) => r.type === SECRET_TYPE && r.inputs.metadata?.namespace === ns)) {
-        secrets.set(s.inputs.metadata.name, new Set([...Object.keys(s.inputs.stringData ?? {}), ...Object.keys(s.inputs.data ?? {})]));
+        const fields = [s.inputs.stringData, s.inputs.data];
+        secrets.set(
+          s.inputs.metadata.name,
+          fields.includes(UNKNOWN_AT_PREVIEW) ? "unknown" : new Set(fields.flatMap((f) => Object.keys(f ?? {}))),
+        );
       }
       const defaults = isLangfuseRelease(release) ? ctx.chartDefaults(release.inputs.version) : undefined;
       for (const ref of chartSecretRefs(release.inputs.values ?? {}, defaults)) {
@@ -100,7 +105,7 @@ export const secretRefsResolve: Policy = {
           found.push([release, `values.${ref.at} names Secret "${ref.name}", which this program does not create in namespace "${ns}"`]);
         } else if (ref.key === undefined || ref.key === "") {
           found.push([release, `values.${ref.at} names no key of Secret "${ref.name}": set the key name the chart should read`]);
-        } else if (!keys.has(ref.key)) {
+        } else if (keys !== "unknown" && !keys.has(ref.key)) {
           const has = `it has ${[...keys].join(", ")}`;
           found.push([
             release,

@@ -15,6 +15,12 @@ export const SUBCHART_ALLOW_LIST: Record<number, { prefix: string; why: string }
     { prefix: "s3.resources", why: "bitnami/minio resources: laptop-sized requests" },
     { prefix: "global.compatibility.openshift.adaptSecurityContext", why: "bitnami/common: drop fixed UIDs under OpenShift's restricted SCC" },
     { prefix: "global.defaultStorageClass", why: "bitnami/common: the StorageClass of every Bitnami volume claim" },
+    // Each store's own NetworkPolicy (on by default, allowExternal: true), switched off so that the namespace's decide.
+    { prefix: "postgresql.primary.networkPolicy.enabled", why: "bitnami/postgresql 16.4.9 primary.networkPolicy.enabled" },
+    { prefix: "redis.networkPolicy.enabled", why: "bitnami/valkey 2.2.4 networkPolicy.enabled" },
+    { prefix: "clickhouse.networkPolicy.enabled", why: "bitnami/clickhouse 8.0.5 networkPolicy.enabled" },
+    { prefix: "clickhouse.zookeeper.networkPolicy.enabled", why: "bitnami/zookeeper 13.7.4 networkPolicy.enabled" },
+    { prefix: "s3.networkPolicy.enabled", why: "bitnami/minio 14.10.5 networkPolicy.enabled" },
   ],
   // Chart 2.x lists nearly every value it passes on; valkey-io/valkey 0.9.4 also fixes its
   // container's UID (securityContext.runAsUser: 1000), which the chart's file does not list.

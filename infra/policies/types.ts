@@ -17,7 +17,21 @@ export interface PlannedResource {
   /** JSONPath of every leaf that was a Pulumi secret. */
   secretPaths: string[];
   options: PlannedOptions;
+  /**
+   * Per top-level input, the resources (`<type>::<name>`) its value was made from, as the engine
+   * records them (a Secret's `stringData` made from a random value depends on that resource);
+   * inputs made from none are left out.
+   */
+  propertyDependencies: Record<string, string[]>;
 }
+
+/**
+ * A value `pulumi preview` cannot know yet (a random provider's result, and every input made from
+ * it: a Secret's whole `stringData`, since the Kubernetes SDK marks it secret as one value). Only
+ * the CrossGuard pack sees it, where the engine shows an unknown; the offline plan knows every value.
+ * A policy that needs such a value to judge says nothing about it rather than guess.
+ */
+export const UNKNOWN_AT_PREVIEW = "[unknown until apply]";
 
 export interface Violation {
   policy: string;

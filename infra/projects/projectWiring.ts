@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MANAGED_BY_LABELS } from "../names";
 import { MANAGED_NAMESPACE_LABELS } from "../operator/admissionPolicy";
+import type { Isolation, KeySourceName } from "../projectSettings";
 import {
   PROJECT_CONFIGMAP_NAME,
   PROJECT_SECRET_KEYS,
@@ -21,11 +22,12 @@ export interface ProjectWiringArgs {
   displayName: string;
   /** Create the namespace (labelled as managed); otherwise it must exist and is never touched. */
   createNamespace: boolean;
-  /**
-   * The key pair for this project: today the bootstrap pair shared by every project (Langfuse OSS
-   * creates one); a pair of the project's own later, with no change to what the namespace gets.
-   */
+  /** The key pair for this project, from `projectKeys()`: the same Secret whatever its source. */
   keys: ProjectKeys;
+  /** Where `keys` come from, recorded (never a key) so that the plan, reviews and policies see it. */
+  keySource: KeySourceName;
+  /** The stack's isolation, recorded for the same readers: under `strict` no project keeps the bootstrap pair. */
+  isolation: Isolation;
   /** Data of the `langfuse-config` ConfigMap, from `projectConfigData()`. */
   config: Record<string, string>;
 }
@@ -36,8 +38,9 @@ export class ProjectWiring extends pulumi.ComponentResource {
   public readonly configMapName: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectWiringArgs, opts?: pulumi.ComponentResourceOptions) {
-    // The namespace is recorded on the component so that reviews and policies see which project it is.
-    super("ambient-langfuse:projects:ProjectWiring", name, { namespace: args.namespace }, opts);
+    // Recorded on the component so that reviews and policies see which project it is and where its keys come from.
+    const recorded = { namespace: args.namespace, keySource: args.keySource, isolation: args.isolation };
+    super("ambient-langfuse:projects:ProjectWiring", name, recorded, opts);
 
     const dependsOn: pulumi.Resource[] = [];
     if (args.createNamespace) {
@@ -77,6 +80,7 @@ export class ProjectWiring extends pulumi.ComponentResource {
 
     this.secretName = secret.metadata.name;
     this.configMapName = configMap.metadata.name;
-    this.registerOutputs({ secretName: this.secretName, configMapName: this.configMapName });
+    // The engine shows a component's registered outputs to stack policies (CrossGuard): what is recorded too.
+    this.registerOutputs({ ...recorded, secretName: this.secretName, configMapName: this.configMapName });
   }
 }

@@ -24,6 +24,26 @@ export interface Rendering {
    * plan stood in for each, and `pulumi up` needs each set first.
    */
   unsetCredentials: string[];
+  /**
+   * What each component registered as its outputs (`registerOutputs`), by `<type>::<name>`: the
+   * engine's record of a component, which stack policies (CrossGuard) see instead of its inputs.
+   */
+  registeredOutputs: Map<string, Record<string, unknown>>;
+  /** What the settings leave to the user (Settings.warnings): `pulumi up` logs each as a warning. */
+  warnings: string[];
+  /**
+   * Projects whose own key pair the plan could not decrypt, by entry (`projects[0]`) and
+   * namespace: stood in for, their shapes and duplicates are left to `pulumi preview`.
+   */
+  encryptedKeyPairs: { entry: string; namespace: string }[];
+}
+
+export interface RenderOptions {
+  /**
+   * Evaluate as `pulumi preview` does before anything exists: the random provider's results stay
+   * unknown (and with them every input derived from them), and the stack outputs are not read.
+   */
+  preview?: boolean;
 }
 
 const ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -72,10 +92,14 @@ export async function renderStack(
   stack: string,
   cfg: StackConfig,
   program?: () => unknown,
+  options: RenderOptions = {},
 ): Promise<Rendering> {
   const generatedValues: string[] = [];
   const remember = (v: string) => (generatedValues.push(v), v);
   const seen = new Map<string, any>();
+  const registeredOutputs = new Map<string, Record<string, unknown>>();
+  const propertyDependencies = new Map<string, Record<string, string[]>>();
+  const preview = options.preview === true;
   let registered = 0;
 
   pulumi.runtime.setAllConfig(cfg.config, cfg.secretKeys);
@@ -86,19 +110,41 @@ export async function renderStack(
           seen.set(`${args.type}::${args.name}`, args.inputs);
           registered++;
         }
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...randomState(args.type, args.inputs, remember) } };
+        // At preview the random provider knows no result yet.
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...(preview ? {} : randomState(args.type, args.inputs, remember)) } };
       },
       call: (args) => args.inputs,
     },
     PROJECT,
     stack,
-    false,
+    preview,
   );
+  // The mock monitor keeps a component's registered outputs as its state; record them as the engine does.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: unknown): void;
+    registerResource(req: RegisterResourceRequest, cb: unknown): void;
+  };
+  // The mock hands newResource no dependencies: read them from the request the engine would get.
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const byProperty: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, property) => {
+      const urns = deps.getUrnsList();
+      if (urns.length > 0) byProperty[property] = urns.map(resourceKey);
+    });
+    propertyDependencies.set(`${req.getType()}::${req.getName()}`, byProperty);
+    registerResource(req, cb);
+  };
+  const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, cb) => {
+    registeredOutputs.set(resourceKey(req.getUrn()), req.getOutputs()?.toJavaScript() ?? {});
+    registerResourceOutputs(req, cb);
+  };
 
   // Invalid config stops here, before even the stack resource exists (as `pulumi up` stops before
   // registering anything); inside the stack a throw would also reject the stack's own outputs.
   // Offline, and only here, a managed store's unset credential is stood in for and reported.
-  const settings = readSettings({ unsetCredentials: "defer" });
+  const settings = readSettings({ unsetCredentials: "defer", undecrypted: cfg.undecrypted });
   const run = program ?? (() => langfuseStack(settings));
 
   const order: {
@@ -148,16 +194,36 @@ export async function renderStack(
     const parent = parentUrn === undefined || parentUrn.split("::")[2] === "pulumi:pulumi:Stack" ? null : resourceKey(parentUrn);
     const { inputs, secretPaths } = redactSecrets(seen.get(r.key) ?? {});
     const dependsOn = await Promise.all((await dependencies(r.dependsOn)).map(async (d) => resourceKey(await resolve(d.urn))));
-    resources.push({ type: r.type, name: r.name, parent, inputs, secretPaths, options: { ...r.options, dependsOn } });
+    resources.push({
+      type: r.type,
+      name: r.name,
+      parent,
+      inputs,
+      secretPaths,
+      options: { ...r.options, dependsOn },
+      propertyDependencies: propertyDependencies.get(r.key) ?? {},
+    });
   }
 
   const outputs: Rendering["outputs"] = {};
-  for (const [k, v] of Object.entries(programOutputs ?? {})) {
+  for (const [k, v] of Object.entries(preview ? {} : (programOutputs ?? {}))) {
     outputs[k] = pulumi.Output.isInstance(v)
       ? { value: await resolve(v), secret: await pulumi.isSecret(v) }
       : { value: v, secret: false };
   }
-  return { stack, resources, outputs, generatedValues, rawInputs: seen, unsetCredentials: settings.unsetCredentials };
+  return {
+    stack,
+    resources,
+    outputs,
+    generatedValues,
+    rawInputs: seen,
+    unsetCredentials: settings.unsetCredentials,
+    registeredOutputs,
+    warnings: settings.warnings,
+    encryptedKeyPairs: settings.projects.flatMap((p, i) =>
+      p.keys.source === "own" && !p.keys.readable ? [{ entry: `projects[${i}]`, namespace: p.namespace }] : [],
+    ),
+  };
 }
 
 /** The resources of a `dependsOn` option, in whichever of its accepted shapes the program gave it. */
@@ -169,6 +235,13 @@ async function dependencies(
     pulumi.Output.isInstance(v) ? resolve(v as pulumi.Output<T>) : await v;
   const value = await settle<pulumi.Input<pulumi.Resource>[] | pulumi.Resource>(option);
   return Promise.all((Array.isArray(value) ? value : [value]).map((d) => settle(d)));
+}
+
+/** The part of the monitor's RegisterResourceRequest (protobuf) read here. */
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getPropertydependenciesMap(): { forEach(visit: (deps: { getUrnsList(): string[] }, property: string) => void): void };
 }
 
 function resolve<T>(o: pulumi.Output<T>): Promise<T> {

@@ -1,6 +1,14 @@
 import { Console } from "node:console";
-import { ConfigError } from "../config";
-import { internalSecretOrigins, internalSecretsLine, releaseRows, unsetCredentialCommands } from "./planSummary";
+import { ConfigError, PROJECT } from "../config";
+import {
+  encryptedKeyPairsNote,
+  internalSecretOrigins,
+  internalSecretsLine,
+  projectKeyRows,
+  projectKeysLine,
+  releaseRows,
+  unsetCredentialCommands,
+} from "./planSummary";
 import { type PlanResult, writePlan } from "./planWriter";
 import { readProjectCommandLine, stackProblem } from "./projectArguments";
 import { displayPath, StackFileError } from "./stackFile";
@@ -55,7 +63,10 @@ export async function runPlan(argv: string[], io: PlanIo = process): Promise<num
     return 1;
   }
 
-  const { rendering, runs, violations, dir, undecrypted } = plan;
+  const { rendering, runs, violations, dir } = plan;
+  // Own key pairs are said once, as pairs (below); every other value the plan cannot decrypt here.
+  const keyPaths = new Set(rendering.encryptedKeyPairs.flatMap((p) => [`${PROJECT}:${p.entry}.publicKey`, `${PROJECT}:${p.entry}.secretKey`]));
+  const undecrypted = plan.undecrypted.filter((p) => !keyPaths.has(p));
   if (undecrypted.length > 0) {
     out.log(
       `note: ${undecrypted.join(", ")}: ${undecrypted.length === 1 ? "a secure value" : "secure values"} ` +
@@ -63,6 +74,8 @@ export async function runPlan(argv: string[], io: PlanIo = process): Promise<num
         "(pulumi preview checks it decrypted)",
     );
   }
+  if (rendering.encryptedKeyPairs.length > 0) out.log(encryptedKeyPairsNote(rendering.encryptedKeyPairs));
+  for (const warning of rendering.warnings) out.log(`warning: ${warning}`);
   const counts = new Map<string, number>();
   for (const r of rendering.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
   out.log(`plan for stack "${stack}": ${rendering.resources.length} resources -> ${displayPath(dir)}/`);
@@ -70,6 +83,11 @@ export async function runPlan(argv: string[], io: PlanIo = process): Promise<num
   out.table(releaseRows(rendering.resources));
   const origins = internalSecretOrigins(rendering.resources);
   if (origins) out.log(internalSecretsLine(origins));
+  const projectKeys = projectKeyRows(rendering.resources);
+  if (projectKeys) {
+    out.log(projectKeysLine(projectKeys.isolation, projectKeys.rows));
+    out.table(projectKeys.rows);
+  }
   if (rendering.unsetCredentials.length > 0) {
     out.log(
       "set before `pulumi up` (secret settings this stack leaves unset; the plan stood in a value of each one's shape, " +

@@ -1,6 +1,7 @@
 import { RELEASE_TYPE, type PlannedResource, resourceId } from "../policies/types";
 
 const INTERNAL_SECRETS_TYPE = "ambient-langfuse:langfuse:InternalSecrets";
+const PROJECT_WIRING_TYPE = "ambient-langfuse:projects:ProjectWiring";
 
 /** One Helm release as the plan prints it. */
 export interface ReleaseRow {
@@ -64,4 +65,39 @@ export function internalSecretsLine(o: InternalSecretOrigins): string {
 /** The commands that set what the stack file leaves unset, one per credential. */
 export function unsetCredentialCommands(stack: string, paths: string[]): string[] {
   return paths.map((p) => `pulumi config set --stack ${stack} --secret --path ${p} <value>`);
+}
+
+/** One project as the plan prints it: where its `langfuse-keys` come from, never a key. */
+export interface ProjectKeyRow {
+  project: string;
+  /** `shared` (the bootstrap pair) or `own` (a pair of its own, from secret settings). */
+  keys: string;
+}
+
+/** Each project's key source and the stack's isolation, as the ProjectWiring components record them. */
+export function projectKeyRows(resources: PlannedResource[]): { isolation: string; rows: ProjectKeyRow[] } | undefined {
+  const wirings = resources.filter((r) => r.type === PROJECT_WIRING_TYPE);
+  if (wirings.length === 0) return undefined;
+  return {
+    isolation: String(wirings[0]!.inputs.isolation),
+    rows: wirings.map((r) => ({ project: String(r.inputs.namespace), keys: String(r.inputs.keySource) })),
+  };
+}
+
+/** The line above the table: the isolation and how many projects have keys from each source. */
+export function projectKeysLine(isolation: string, rows: ProjectKeyRow[]): string {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.keys, (counts.get(r.keys) ?? 0) + 1);
+  const sources = [...counts].map(([keys, n]) => `${keys} ${n}`).join(", ");
+  return `project keys (isolation: ${isolation}; langfuse-keys from each source: ${sources}):`;
+}
+
+/** The note for own key pairs the plan could not decrypt: said once, for all of them. */
+export function encryptedKeyPairsNote(pairs: { entry: string; namespace: string }[]): string {
+  const n = pairs.length;
+  return (
+    `note: ${n} encrypted project key ${n === 1 ? "pair" : "pairs"} (${pairs.map((p) => `${p.entry} ${p.namespace}`).join(", ")}): ` +
+    `the plan cannot decrypt ${n === 1 ? "it" : "them"} and stands in a pair of the right shape, so ${n === 1 ? "its shape" : "their shapes"} ` +
+    "(pk-lf-…, sk-lf-…, not swapped) and duplicates are checked at `pulumi preview`, decrypted"
+  );
 }

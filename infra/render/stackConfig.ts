@@ -73,7 +73,19 @@ export function loadStackConfig(stack: string, root = REPO_ROOT, overrides: Reco
       const where = from === undefined ? undefined : stackFile.positionOf(["config", from, ...keyPath]);
       throw new StackFileError(stackFile.file, refusal(at, settingPath), where);
     };
-    const plain = replaceSecure(value, key, [], placeholder);
+    const plainText = (at: string, keyPath: (string | number)[]): void => {
+      const [namespace, ...rest] = at.split(":");
+      const settingPath = rest.join(":");
+      if (namespace !== PROJECT || !secretSettingAt(settingPath)?.secureOnly) return;
+      const where = from === undefined ? undefined : stackFile.positionOf(["config", from, ...keyPath]);
+      throw new StackFileError(
+        stackFile.file,
+        `${at} is in plain text (its value is not shown): remove it from the file and set it with ` +
+          `\`pulumi config set --secret --path '${settingPath}' <value>\``,
+        where,
+      );
+    };
+    const plain = replaceSecure(value, key, [], placeholder, plainText);
     config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
     if (secret) secretKeys.push(key);
   }
@@ -95,20 +107,27 @@ function fullKey(key: string): string {
   return key.includes(":") ? key : `${PROJECT}:${key}`;
 }
 
-/** The value with each `{ secure: "…" }` replaced; `at` is the full setting path so far. */
+/**
+ * The value with each `{ secure: "…" }` replaced; `at` is the full setting path so far. Every
+ * other leaf is shown to `plainText`.
+ */
 function replaceSecure(
   value: unknown,
   at: string,
   keyPath: (string | number)[],
   placeholder: (at: string, keyPath: (string | number)[]) => string,
+  plainText: (at: string, keyPath: (string | number)[]) => void,
 ): unknown {
-  if (value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") {
+    if (value !== null && value !== undefined && value !== "") plainText(at, keyPath);
+    return value;
+  }
   if (!Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string") {
     return placeholder(at, keyPath);
   }
-  if (Array.isArray(value)) return value.map((v, i) => replaceSecure(v, `${at}[${i}]`, [...keyPath, i], placeholder));
+  if (Array.isArray(value)) return value.map((v, i) => replaceSecure(v, `${at}[${i}]`, [...keyPath, i], placeholder, plainText));
   return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${at}.${k}`, [...keyPath, k], placeholder)]),
+    Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${at}.${k}`, [...keyPath, k], placeholder, plainText)]),
   );
 }
 

@@ -7,6 +7,7 @@ import type { Exporter } from "./exporter";
 import { internalErrorText } from "./faultReporter";
 import { execCommand, EXEC_USAGE, invokedAsCli, shimCommand } from "./exec/command";
 import type { ExitOutcome } from "./exec/signals";
+import { VERIFY_USAGE } from "./verify/usage";
 
 const USAGE = `${EXEC_USAGE}
 Usage: claude-langfuse replay [--dry-run] [--] <file>...
@@ -17,6 +18,7 @@ instead of sending them. Every file is replayed; lines that are not JSON are nam
 (at most 10 per file). Exits 0 when every file was clean, 1 when one had bad lines, no line of a
 Claude session or could not be read (or an export failed), 2 on bad usage.
 
+${VERIFY_USAGE}
 Usage: claude-langfuse --version
 
 Environment: LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL (or LANGFUSE_HOST),
@@ -26,7 +28,9 @@ LANGFUSE_FLUSH_TIMEOUT_MS, CLAUDE_LANGFUSE_CLI, CLAUDE_LANGFUSE_MAX_QUEUED.
 `;
 
 /** The wrapper's own subcommands; any other first argument belongs to the CLI (shim mode). */
-const OWN_COMMANDS = new Set(["exec", "replay"]);
+const OWN_COMMANDS = new Set(["exec", "replay", "verify"]);
+/** The commands that stay the wrapper's even when it is invoked as `claude`. */
+const ALWAYS_OURS = new Set(["replay", "verify"]);
 /**
  * Taken by the wrapper only when alone. `-v` is never the wrapper's: the Python Agent SDK sends
  * it through shim mode to learn the CLI's version.
@@ -44,7 +48,7 @@ export async function run(argv: string[], self: string, io: CliIo = processIo): 
   if (command === "exec") return execCommand(rest, execIo);
   const ours = command !== undefined && (OWN_COMMANDS.has(command) || ((HELP.has(command) || command === VERSION) && argv.length === 1));
   // Linked as \`claude\`, every invocation is the CLI's, even \`claude --help\` or a bare \`claude\`.
-  if (invokedAsCli(self) ? command !== "replay" : !ours && command !== undefined) return shimCommand(argv, execIo);
+  if (invokedAsCli(self) ? !ALWAYS_OURS.has(command ?? "") : !ours && command !== undefined) return shimCommand(argv, execIo);
   return { code: await main(argv, io) };
 }
 
@@ -70,6 +74,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (command === VERSION && rest.length === 0) {
     io.stdout(`claude-langfuse ${version}\n`);
     return 0;
+  }
+  if (command === "verify") {
+    // Loaded on use, like replay's modules below.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { verifyCommand } = require("./verify/command") as typeof import("./verify/command");
+    return verifyCommand(rest, io);
   }
   if (command !== "replay") {
     io.stderr(command ? `claude-langfuse: unknown command "${command}".\n\n${USAGE}` : USAGE);

@@ -39,7 +39,7 @@ function decodeValue(v: OtlpValue): unknown {
   return undefined;
 }
 
-function decodeBody(body: string): ReceivedSpan[] {
+export function decodeBody(body: string): ReceivedSpan[] {
   const doc = JSON.parse(body) as {
     resourceSpans?: Array<{ scopeSpans?: Array<{ scope?: { name?: string }; spans?: Array<Record<string, unknown>> }> }>;
   };
