@@ -22,6 +22,9 @@ export interface TracingConfig {
   flushTimeoutMs: number;
   /** CLAUDE_LANGFUSE_MAX_QUEUED: observations that may wait for Langfuse; older ones are dropped beyond it. */
   maxQueued: number;
+  /** LANGFUSE_TRACING_ENVIRONMENT and LANGFUSE_RELEASE, which the Langfuse SDK puts on every span. */
+  environment?: string;
+  release?: string;
   /** Problems with optional settings, each already phrased for stderr. */
   warnings: string[];
 }
@@ -109,6 +112,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig 
     maxQueued,
     warnings,
   };
+  // Read as the Langfuse SDK reads them (any value, as it is), and set only when given.
+  if (env.LANGFUSE_TRACING_ENVIRONMENT) config.environment = env.LANGFUSE_TRACING_ENVIRONMENT;
+  if (env.LANGFUSE_RELEASE) config.release = env.LANGFUSE_RELEASE;
 
   const missing = [
     !publicKey && "LANGFUSE_PUBLIC_KEY",

@@ -1,17 +1,17 @@
-import { LANGFUSE_SDK_VERSION, LANGFUSE_TRACER_NAME, LangfuseOtelSpanAttributes } from "@langfuse/core";
-import { LangfuseSpanProcessor } from "@langfuse/otel";
-import { createObservationAttributes } from "@langfuse/tracing";
-import { ROOT_CONTEXT, trace as otelTrace, TraceFlags, type SpanContext, type Tracer } from "@opentelemetry/api";
+import { LANGFUSE_SDK_VERSION } from "@langfuse/core";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { BasicTracerProvider, type IdGenerator, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import * as http from "node:http";
 import * as https from "node:https";
-import type { Observation, ObservationEvent, TraceInfo } from "./events";
+import type { ObservationEvent } from "./events";
 import { countLoss, emptyLedger, failureReason, type ExportLedger, type LossReason } from "./exportLedger";
+import { observationSpan, type SpanSettings } from "./otlpSpan";
 
-/** Below the span processor's queue of 2,048, with room for one batch in flight. */
-const MAX_UNDRAINED_SPANS = 1_500;
+/** Spans per export request by default (the span processor's batch size the tracer used before). */
+const DEFAULT_FLUSH_AT = 100;
+/** How long, by default, a finished observation may wait for others to share its request. */
+const DEFAULT_FLUSH_INTERVAL_SECONDS = 1;
 /** What waits for Langfuse at most by default; beyond it the oldest observations are dropped, and said so. */
 const MAX_BACKLOG = 10_000;
 /** Trace ids remembered as having had their first span sent. */
@@ -31,15 +31,15 @@ export interface Exporter {
   ledger?(): ExportLedger;
 }
 
-export interface LangfuseExporterSettings {
+export interface LangfuseExporterSettings extends SpanSettings {
   publicKey: string;
   secretKey: string;
   baseUrl: string;
   /** Seconds one export request may take. */
   timeoutSeconds?: number;
-  /** Spans per export request. */
+  /** Spans per export request; as many waiting send a request at once. */
   flushAt?: number;
-  /** Seconds between scheduled exports. */
+  /** Seconds a finished observation may wait for others before its request goes. */
   flushIntervalSeconds?: number;
   /** Observations that may wait here for Langfuse (memory stays bounded when it is unreachable). */
   maxBacklog?: number;
@@ -48,63 +48,37 @@ export interface LangfuseExporterSettings {
 }
 
 /**
- * The mapper chooses every id up front (children can then be sent before their parents, and the
- * dry run shows the ids that will be sent). OpenTelemetry asks its id generator for a span's
- * ids synchronously inside `startSpan`, so the exporter sets the next ids right before each call.
+ * Sends observations to Langfuse as OTLP/HTTP JSON, the form and the attributes the Langfuse SDK
+ * sends (`otlpSpan.ts` builds each span; OpenTelemetry's OTLP exporter serializes and posts it,
+ * with the URL and headers the SDK gives it). One request at a time, on one kept-alive connection.
  */
-class PresetIdGenerator implements IdGenerator {
-  nextTraceId: string | undefined;
-  nextSpanId: string | undefined;
-  generateTraceId(): string {
-    const id = this.nextTraceId;
-    this.nextTraceId = undefined;
-    return id ?? "";
-  }
-  generateSpanId(): string {
-    const id = this.nextSpanId;
-    this.nextSpanId = undefined;
-    return id ?? "";
-  }
-}
-
-/** The only place that knows the Langfuse SDK: each observation becomes one OpenTelemetry span. */
 export class LangfuseExporter implements Exporter {
-  private readonly ids = new PresetIdGenerator();
-  private readonly provider: BasicTracerProvider;
-  private readonly tracer: Tracer;
+  private readonly exporter: SpanExporter;
   private readonly waiting: ObservationEvent[] = [];
-  private sentSinceDrain = 0;
   private readonly account = emptyLedger();
-  private draining: Promise<void> | undefined;
+  private readonly flushAt: number;
+  private readonly intervalMs: number;
+  /** The request in flight, if any. */
+  private sending: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private readonly openedTraces = new Set<string>();
+  private closed = false;
 
   constructor(private readonly settings: LangfuseExporterSettings) {
-    const processor = new LangfuseSpanProcessor({
-      publicKey: settings.publicKey,
-      secretKey: settings.secretKey,
-      baseUrl: settings.baseUrl,
-      exporter: countedOtlpExporter(settings, {
-        outcome: (n, error, lastStatus) => {
-          if (error === undefined) this.account.sent += n;
-          else countLoss(this.account, failureReason(error, lastStatus), n);
-          this.progress();
-        },
-        wire: (problem) => {
-          if (problem === this.account.lastProblem) return;
-          this.account.lastProblem = problem;
-          this.progress();
-        },
-      }),
-      flushAt: settings.flushAt ?? 100,
-      flushInterval: settings.flushIntervalSeconds ?? 2,
-      // Media upload would call other endpoints with the content; the tracer sends none.
-      mediaUploadEnabled: false,
+    this.flushAt = Math.max(1, settings.flushAt ?? DEFAULT_FLUSH_AT);
+    this.intervalMs = (settings.flushIntervalSeconds ?? DEFAULT_FLUSH_INTERVAL_SECONDS) * 1000;
+    this.exporter = countedOtlpExporter(settings, {
+      outcome: (n, error, lastStatus) => {
+        if (error === undefined) this.account.sent += n;
+        else countLoss(this.account, failureReason(error, lastStatus), n);
+        this.progress();
+      },
+      wire: (problem) => {
+        if (problem === this.account.lastProblem) return;
+        this.account.lastProblem = problem;
+        this.progress();
+      },
     });
-    this.provider = new BasicTracerProvider({ idGenerator: this.ids, spanProcessors: [processor] });
-    // A private provider, registered nowhere: neither the host's OpenTelemetry setup nor its own
-    // use of the Langfuse SDK sees these spans, and several exporters can run side by side. The
-    // tracer takes the SDK's own scope name, which Langfuse reads as "spans of the Langfuse SDK".
-    this.tracer = this.provider.getTracer(LANGFUSE_TRACER_NAME, LANGFUSE_SDK_VERSION);
   }
 
   backlog(): number {
@@ -125,7 +99,7 @@ export class LangfuseExporter implements Exporter {
       countLoss(this.account, "queue-full", this.waiting.splice(0, this.waiting.length - max).length);
     }
     this.progress();
-    this.pump();
+    this.pump(false);
   }
 
   private progress(): void {
@@ -137,78 +111,65 @@ export class LangfuseExporter implements Exporter {
   }
 
   /**
-   * The SDK's span processor queues at most 2,048 finished spans and silently drops the rest,
-   * and drains only as its exports complete. Spans go to it in bursts of at most
-   * MAX_UNDRAINED_SPANS; the rest wait here until a flush has emptied its queue.
+   * Starts the next request when none is in flight: at once for a trace's first span and for a
+   * full batch (or everything, when `now`), else when the interval has passed.
    *
-   * Langfuse dates a trace by the first of its spans that it processes, and the span processor
-   * does not keep the order it is given spans in (spans with more attributes take longer to
-   * reach its queue). So the first span of each trace (the mapper sends one that starts with the
-   * turn) goes out on its own flush, and nothing else is handed over until that request is done.
+   * Langfuse dates a trace by the first of its spans that it processes. So the first span of each
+   * trace (the mapper sends one that starts with the turn) goes out in a request of its own, and
+   * nothing after it is sent until that request is answered.
    */
-  private pump(): void {
-    let opened = false;
-    while (!this.draining && this.waiting.length > 0 && this.sentSinceDrain < MAX_UNDRAINED_SPANS) {
-      const event = this.waiting.shift()!;
-      this.sentSinceDrain++;
+  private pump(now: boolean): void {
+    if (this.sending || this.waiting.length === 0) return;
+    const opening = this.waiting.findIndex((e) => !this.openedTraces.has(e.trace.id));
+    let batch: ObservationEvent[];
+    if (opening === 0) {
+      batch = this.waiting.splice(0, 1);
+      this.opened(batch[0]!.trace.id);
+    } else if (now || this.waiting.length >= this.flushAt || opening > 0) {
+      // What precedes a new trace's first span goes before it: spans keep the order they finished in.
+      batch = this.waiting.splice(0, Math.min(this.flushAt, opening > 0 ? opening : this.waiting.length));
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.pump(true);
+      }, this.intervalMs).unref();
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.sending = this.send(batch).then(() => {
+      this.sending = undefined;
+      if (!this.closed) this.pump(false);
+    });
+  }
+
+  private send(batch: ObservationEvent[]): Promise<void> {
+    const spans: ReadableSpan[] = [];
+    for (const event of batch) {
       try {
-        this.send(event);
+        spans.push(observationSpan(event, this.settings));
       } catch {
         countLoss(this.account, "not-recorded", 1);
       }
-      if (this.opens(event.trace.id)) {
-        opened = true;
-        break;
-      }
     }
-    if (!this.draining && (opened || this.waiting.length > 0)) {
-      this.draining = this.provider
-        .forceFlush()
-        // Failed requests are counted in the ledger, span by span, as they come back.
-        .catch(() => undefined)
-        .then(() => {
-          this.sentSinceDrain = 0;
-          this.draining = undefined;
-          this.pump();
-        });
-    }
+    if (spans.length === 0) return Promise.resolve();
+    // Failed requests are counted in the ledger, span by span, as they come back.
+    return new Promise<void>((resolve) => this.exporter.export(spans, () => resolve()));
   }
 
-  /** Whether this is the first span sent of the trace. */
-  private opens(traceId: string): boolean {
-    if (this.openedTraces.has(traceId)) return false;
-    // Forgotten in bulk: a late span of a forgotten trace only costs one more flush.
+  private opened(traceId: string): void {
+    // Forgotten in bulk: a late span of a forgotten trace only costs one more request.
     if (this.openedTraces.size >= OPENED_TRACES_KEPT) this.openedTraces.clear();
     this.openedTraces.add(traceId);
-    return true;
   }
 
+  /** Sends everything waiting, one request after another, until nothing is left. */
   private async drain(): Promise<void> {
     for (;;) {
-      if (this.draining) await this.draining;
-      else if (this.waiting.length > 0) this.pump();
-      else break;
+      if (this.sending) await this.sending;
+      else if (this.waiting.length > 0) this.pump(true);
+      else return;
     }
-    await this.provider.forceFlush();
-    this.sentSinceDrain = 0;
-  }
-
-  private send({ trace, observation: o }: ObservationEvent): void {
-    const parentSpanContext: SpanContext | undefined = o.parentId
-      ? { traceId: trace.id, spanId: o.parentId, traceFlags: TraceFlags.SAMPLED, isRemote: false }
-      : undefined;
-    if (!o.parentId) this.ids.nextTraceId = trace.id;
-    this.ids.nextSpanId = o.id;
-    // Roots start from the empty context, so a host's active span never adopts them.
-    const parent = parentSpanContext ? otelTrace.setSpanContext(ROOT_CONTEXT, parentSpanContext) : ROOT_CONTEXT;
-    const span = this.tracer.startSpan(o.name, { startTime: o.startTime }, parent);
-    span.setAttributes(createObservationAttributes(o.type, observationAttributes(o)));
-    span.setAttributes(traceAttributes(trace));
-    // The span processor calls every span whose parent it has not started yet an "app root"
-    // (Langfuse then lists it as a root). Children are sent before their parents here, so only
-    // the true root may keep that mark; a later write wins over the processor's.
-    if (o.parentId) span.setAttribute(LangfuseOtelSpanAttributes.IS_APP_ROOT, false);
-    span.end(o.endTime);
   }
 
   /** Sends what is queued, giving up after `deadlineMs`; what is still waiting then stays in the ledger as waiting. */
@@ -219,7 +180,9 @@ export class LangfuseExporter implements Exporter {
   async shutdown(deadlineMs: number): Promise<void> {
     await withDeadline(deadlineMs, async () => {
       await this.drain();
-      await this.provider.shutdown();
+      this.closed = true;
+      clearTimeout(this.timer);
+      await this.exporter.shutdown();
     });
   }
 }
@@ -295,30 +258,4 @@ function attemptNotingAgent<A extends http.Agent>(agent: A, onAttempt: (status: 
     addRequest(request, options);
   };
   return agent;
-}
-
-function observationAttributes(o: Observation) {
-  return {
-    input: o.input,
-    output: o.output,
-    metadata: o.metadata,
-    level: o.level,
-    statusMessage: o.statusMessage,
-    model: o.model,
-    usageDetails: o.usageDetails as Record<string, number> | undefined,
-    costDetails: o.costDetails,
-    completionStartTime: o.completionStartTime,
-  };
-}
-
-/** Langfuse reads trace attributes from any span of the trace; every span carries them. */
-function traceAttributes(trace: TraceInfo): Record<string, string | string[]> {
-  const attributes: Record<string, string | string[]> = { [LangfuseOtelSpanAttributes.TRACE_NAME]: trace.name };
-  if (trace.sessionId) attributes[LangfuseOtelSpanAttributes.TRACE_SESSION_ID] = trace.sessionId;
-  if (trace.userId) attributes[LangfuseOtelSpanAttributes.TRACE_USER_ID] = trace.userId;
-  if (trace.tags.length > 0) attributes[LangfuseOtelSpanAttributes.TRACE_TAGS] = trace.tags;
-  for (const [key, value] of Object.entries(trace.metadata)) {
-    attributes[`${LangfuseOtelSpanAttributes.TRACE_METADATA}.${key}`] = typeof value === "string" ? value : JSON.stringify(value);
-  }
-  return attributes;
 }

@@ -41,6 +41,8 @@ export function langfuseExporterFor(config: TracingConfig, warn: (message: strin
       secretKey: config.secretKey,
       baseUrl: config.baseUrl,
       maxBacklog: config.maxQueued,
+      environment: config.environment,
+      release: config.release,
       onProgress,
     });
   } catch (e) {

@@ -8,12 +8,15 @@ import { displayUrl } from "../src/displayUrl";
 import { LangfuseExporter } from "../src/exporter";
 import { failureReason, unsentReport } from "../src/exportLedger";
 import { sequentialIds } from "../src/ids";
-import { replayFiles } from "../src/replay";
+import { prepareEvent } from "../src/mask";
+import { mapCapture, replayFiles } from "../src/replay";
 import { STREAM_MAPPING } from "../src/sources/streamJson";
 import { createTracer } from "../src/tracer";
 import { apiRetry, assistant, init, prompt, result, SONNET_ALIAS, text, timed, toolResult, toolUse, usage } from "./claudeSession";
 import { closedPort, OtlpReceiver, type ReceivedRequest, type ReceivedSpan } from "./otlpReceiver";
 import { recording } from "./recordingsPath";
+import { sendThroughLangfuseSdk } from "./sdkOracle";
+import type { ObservationEvent } from "../src/events";
 
 const PUBLIC_KEY = "pk-lf-1b4e28ba-2fa1-11d2-883f-0016d3cca427";
 const SECRET_KEY = "sk-lf-7c9e6679-7425-40de-944b-e07fc1f90ae7";
@@ -366,5 +369,95 @@ describe("the trace's time, at the receiver", () => {
     } finally {
       await receiver.stop();
     }
+  });
+});
+
+describe("the direct export against the Langfuse SDK (the oracle): the same observations, the same spans", () => {
+  /** Every span of every request as it arrived, with the resource and scope it came under, keyed by span id. */
+  interface ArrivedSpan {
+    resource: unknown;
+    scope: unknown;
+    span: Record<string, unknown>;
+  }
+  function arrived(receiver: OtlpReceiver): Map<string, ArrivedSpan> {
+    const out = new Map<string, ArrivedSpan>();
+    for (const request of receiver.requests) {
+      const doc = JSON.parse(request.body) as { resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ scope: unknown; spans: Array<Record<string, unknown>> }> }> };
+      for (const rs of doc.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) out.set(span.spanId as string, { resource: rs.resource, scope: ss.scope, span });
+    }
+    return out;
+  }
+  /** A span's attributes as a map (their order in the array is the SDK's insertion order, not part of the format). */
+  const normalized = ({ resource, scope, span }: ArrivedSpan) => ({
+    resource,
+    scope,
+    span: { ...span, attributes: Object.fromEntries((span.attributes as Array<{ key: string; value: unknown }>).map((a) => [a.key, a.value])) },
+  });
+  /** What a request says about its sender, beyond its body. */
+  const senderHeaders = (r: ReceivedRequest) => {
+    const { host: _host, "content-length": _length, "transfer-encoding": _encoding, connection: _connection, ...rest } = r.headers;
+    return rest;
+  };
+
+  async function bothWays(events: ObservationEvent[], settings: { environment?: string; release?: string } = {}) {
+    const direct = new OtlpReceiver();
+    const oracle = new OtlpReceiver();
+    const [directUrl, oracleUrl] = [await direct.start(), await oracle.start()];
+    try {
+      const exporter = new LangfuseExporter({ publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: directUrl, ...settings });
+      exporter.emit(events);
+      await exporter.shutdown(20_000);
+      await sendThroughLangfuseSdk(events, { publicKey: PUBLIC_KEY, secretKey: SECRET_KEY, baseUrl: oracleUrl, ...settings });
+      expect(exporter.ledger()).toEqual({ handed: events.length, sent: events.length, lost: {} });
+      return { direct: arrived(direct), oracle: arrived(oracle), directHeaders: direct.requests.map(senderHeaders), oracleHeaders: oracle.requests.map(senderHeaders) };
+    } finally {
+      await direct.stop();
+      await oracle.stop();
+    }
+  }
+
+  function expectSameSpans(sent: Awaited<ReturnType<typeof bothWays>>, count: number): void {
+    expect(sent.direct.size).toBe(count);
+    expect(sent.oracle.size).toBe(count);
+    // Ids and times too: both paths are given the mapper's own.
+    for (const [id, span] of sent.oracle) expect(normalized(sent.direct.get(id)!), `span ${id}`).toEqual(normalized(span));
+    for (const headers of [...sent.directHeaders, ...sent.oracleHeaders]) expect(headers).toEqual(sent.oracleHeaders[0]);
+  }
+
+  const RECORDINGS = [
+    "transcripts/claude-code-viewer-fe5e1c67.jsonl",
+    "transcripts/claude-code-viewer-5c0375b4.jsonl",
+    "transcripts/entire-cli-60fd31fcf4.jsonl",
+    "transcripts/entire-cli-5ac45bc322.jsonl",
+    "transcripts/entire-cli-040b015eb1.jsonl",
+    "stream-json/trackgentic-stream.jsonl",
+  ];
+
+  it.each(RECORDINGS.flatMap((file) => [[file, "unmasked"], [file, "masked"]]))("%s, %s: every span, attribute, resource and scope as the SDK sends them", async (file, masking) => {
+    const config = readConfig({ ...env("http://127.0.0.1:9"), LANGFUSE_MASK_MESSAGES: masking === "masked" ? "true" : "false", LANGFUSE_SEND_COST: "true" });
+    const { events } = await mapCapture(recording(file), { sessionName: config.sessionName, userId: config.userId, project: config.project, interactive: config.interactive, sendCost: true, ids: sequentialIds() }, () => undefined);
+    const prepared = events.map((e) => prepareEvent(e, config));
+    expectSameSpans(await bothWays(prepared), prepared.length);
+  }, 60_000);
+
+  it("the environment and release the SDK reads from its settings, and what only unusual observations carry", async () => {
+    const trace = { id: "4bf92f3577b34da6a3ce929d0e0e4736", name: "claude-code", sessionId: "", userId: "paul", tags: ["claude-code"], metadata: { empty: "", none: null, nested: { a: [1, "ü"] }, count: 0 } };
+    const start = new Date("2026-11-30T10:00:00.123Z");
+    const base = { type: "generation" as const, name: "claude", level: "WARNING" as const, startTime: start, endTime: new Date(start.getTime() + 1_500) };
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 140; i++) wide[`key${i}`] = i % 2 === 0 ? `value ${i}` : { i };
+    const events: ObservationEvent[] = [
+      { trace, observation: { ...base, id: "00000000000000a1", parentId: "00000000000000a0", model: "claude-sonnet-4-5-20250929", usageDetails: { input: 3, output: 7, cache_read_input_tokens: 0, cache_creation_input_tokens: 11 }, costDetails: { total: 0.0125 }, completionStartTime: new Date(start.getTime() + 250), input: [{ role: "user", content: "naïve – ✓" }], output: "", statusMessage: "overloaded, HTTP 529", metadata: { empty: "", zero: 0, no: false, nothing: null } } },
+      // Ends before it starts: OpenTelemetry ends such a span at its start.
+      { trace, observation: { ...base, id: "00000000000000a2", parentId: "00000000000000a0", type: "tool", name: "Bash", endTime: new Date(start.getTime() - 5), input: { command: "ls" }, output: { stdout: "README.md" } } },
+      // More attributes than OpenTelemetry keeps: the later ones are dropped and counted.
+      { trace, observation: { ...base, id: "00000000000000a3", parentId: "00000000000000a0", type: "event", name: "api_retry", metadata: wide } },
+      { trace, observation: { ...base, id: "00000000000000a0", type: "agent", name: "claude-code", level: "ERROR", statusMessage: "incomplete" } },
+    ];
+    const sent = await bothWays(events, { environment: "staging", release: "runner-2026.11" });
+    expectSameSpans(sent, events.length);
+    const wideSpan = sent.direct.get("00000000000000a3")!.span;
+    expect([(wideSpan.attributes as unknown[]).length, wideSpan.droppedAttributesCount]).toEqual([128, 24]);
+    expect(sent.direct.get("00000000000000a2")!.span.endTimeUnixNano).toBe(sent.direct.get("00000000000000a2")!.span.startTimeUnixNano);
   });
 });

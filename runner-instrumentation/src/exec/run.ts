@@ -61,6 +61,8 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
     let exitedAt: number | undefined;
     let outcome: ExitOutcome | undefined;
     let finishing = false;
+    /** The CLI's CPU as this process counted it once the CLI was reaped (for the timings file). */
+    let cliCpuMs: number | undefined;
 
     const stopForwarding = forwardSignals(child, (signal) => {
       if (STOPPING_SIGNALS.has(signal)) stopSignal ??= signal;
@@ -96,7 +98,7 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
         const reason = stopSignal ? "interrupted" : "signal" in outcome! ? `the CLI was killed by ${outcome!.signal}` : undefined;
         const left = Math.max(0, Math.round(config.flushTimeoutMs - (performance.now() - (exitedAt ?? performance.now()))));
         await link.end(reason, left);
-        if (options.timingsFile) writeTimings(options.timingsFile, spawnedAt, exitedAt, link);
+        if (options.timingsFile) writeTimings(options.timingsFile, spawnedAt, exitedAt, link, cliCpuMs);
       }
       stopForwarding();
       resolve(outcome!);
@@ -104,6 +106,7 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
 
     child.on("exit", (code, signal) => {
       exitedAt = performance.now();
+      if (options.timingsFile) cliCpuMs = reapedChildrenCpuMs();
       outcome = signal ? { signal } : { code: code ?? 1 };
       if (!tracing || !child.stdout || child.stdout.readableEnded || child.stdout.destroyed) {
         void finish();
@@ -132,16 +135,28 @@ export function runExec(options: ExecOptions): Promise<ExitOutcome> {
 /**
  * One JSON line per run, in milliseconds from the CLI's start: when the tracing thread was ready,
  * when the CLI exited, when the thread was done (absent: it was not, by the deadline) and when
- * the wrapper was ready to exit. For benchmarks; a failure to write is ignored.
+ * the wrapper was ready to exit; and the CLI's CPU (its process tree, as reaped), so that a
+ * benchmark can tell the wrapper's own CPU from the CLI's. For benchmarks; a failure to write is ignored.
  */
-function writeTimings(file: string, spawnedAt: number, exitedAt: number | undefined, link: TracerLink): void {
+function writeTimings(file: string, spawnedAt: number, exitedAt: number | undefined, link: TracerLink, cliCpuMs: number | undefined): void {
   const t = link.timings();
   const since = (at: number | undefined) => (at === undefined ? undefined : Math.round((at - spawnedAt) * 1000) / 1000);
-  const line = { tracerStartMs: since(t.startedAt), tracerReadyMs: since(t.readyAt), cliExitMs: since(exitedAt), tracerDoneMs: since(t.doneAt), exitMs: since(performance.now()) };
+  const line = { tracerStartMs: since(t.startedAt), tracerReadyMs: since(t.readyAt), cliExitMs: since(exitedAt), tracerDoneMs: since(t.doneAt), exitMs: since(performance.now()), cliCpuMs };
   try {
     fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
   } catch {
     // a benchmark's file is no reason to disturb the CLI
+  }
+}
+
+/** CPU of this process's reaped children (ms), from /proc/self/stat (Linux; undefined elsewhere). */
+function reapedChildrenCpuMs(): number | undefined {
+  try {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  } catch {
+    return undefined;
   }
 }
 

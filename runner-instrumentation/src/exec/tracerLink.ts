@@ -2,11 +2,11 @@ import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { TracingConfig } from "../config";
 import { displayUrl } from "../displayUrl";
-import { countLoss, unsentReport, waiting, type ExportLedger } from "../exportLedger";
+import { countLoss, grouped, unsentReport, waiting, type ExportLedger } from "../exportLedger";
 import type { FaultReporter } from "../faultReporter";
 import { redactText } from "../redact";
 import type { PromptSource } from "./streamTracer";
-import type { FromTracer, ToTracer, TracerWorkerData } from "./tracerWorker";
+import type { FromTracer, ToTracer, TracerWorkerData } from "./tracerProtocol";
 
 /** Bytes handed to the tracing thread and not yet parsed; beyond it chunks go untraced. */
 const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
@@ -14,6 +14,13 @@ const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 const TRACER_HEAP_MB = 256;
 /** Time left, at the end, for the tracing thread's last messages to arrive. */
 const REPORT_MARGIN_MS = 100;
+
+/**
+ * The tracing thread's own code, set by the bundle's build (`scripts/bundle.mjs`): the thread
+ * runs only that (the tracer, the OTLP export), and the main thread never loads it. Undefined in
+ * the workspace bin, whose thread loads the sources from `entry`.
+ */
+declare const TRACER_THREAD_SOURCE: string | undefined;
 
 /** The main thread's end of the tracing thread. Nothing here blocks or throws. */
 export interface TracerLink {
@@ -40,8 +47,9 @@ export interface TracerTimings {
 }
 
 /**
- * Starts the tracing thread from `entry`, the file the wrapper runs from (the bundle, or the bin
- * that loads the TypeScript sources), which becomes the tracer when it sees its worker data.
+ * Starts the tracing thread: the bundle's own tracer code, or else `entry`, the file the wrapper
+ * runs from (the bin that loads the TypeScript sources), which becomes the tracer when it sees its
+ * worker data.
  */
 export function startTracerLink(entry: string, config: TracingConfig, faults: FaultReporter, prompt: PromptSource): TracerLink {
   let worker: Worker | undefined;
@@ -64,7 +72,8 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
   };
   try {
     const data: TracerWorkerData = { claudeLangfuseRole: "tracer", config, prompt: { ...prompt, at: prompt.at.getTime() } };
-    worker = new Worker(entry, { workerData: data, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: TRACER_HEAP_MB } });
+    const options = { workerData: data, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: TRACER_HEAP_MB } };
+    worker = typeof TRACER_THREAD_SOURCE === "string" ? new Worker(TRACER_THREAD_SOURCE, { ...options, eval: true }) : new Worker(entry, options);
     // A worker's own stdout would land in ours, which is the CLI's: it is reported instead.
     const relay = (d: Buffer) => faults.report("tracer-output", redactText(d.toString("utf8").trim().slice(0, 500)));
     worker.stdout.on("data", relay);
@@ -103,11 +112,15 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
       handed.bytes += chunk.length;
       for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) handed.lines++;
     }
-    post({ type: stream, chunk, at: Date.now() });
+    // A chunk read from a pipe is a view into a larger buffer (64 KiB), which a message would copy
+    // whole: its bytes alone go, in a buffer of their own that is handed over, not copied.
+    const bytes = new Uint8Array(chunk.length);
+    bytes.set(chunk);
+    post({ type: stream, chunk: bytes, at: Date.now() }, [bytes.buffer]);
   };
-  const post = (m: ToTracer) => {
+  const post = (m: ToTracer, transfer?: ArrayBuffer[]) => {
     try {
-      worker!.postMessage(m);
+      worker!.postMessage(m, transfer);
     } catch (e) {
       stop(`the tracing thread could not be reached (${(e as Error).message})`);
     }
@@ -153,11 +166,10 @@ export function startTracerLink(entry: string, config: TracingConfig, faults: Fa
    */
   function lossReport(cutShort = ""): string | undefined {
     const url = displayUrl(config.baseUrl);
-    const deadline = `${config.flushTimeoutMs.toLocaleString("en")} ms after the CLI exited${cutShort}`;
     if (timings.readyAt === undefined && !finished && handed.lines + handed.bytes > 0) {
       return (
-        `langfuse: the tracing thread was not ready by the deadline (${deadline}): ` +
-        `${handed.lines.toLocaleString("en")} lines (${handed.bytes.toLocaleString("en")} bytes) of the CLI's output were never traced, ` +
+        `langfuse: the tracing thread was not ready by the deadline (${grouped(config.flushTimeoutMs)} ms after the CLI exited${cutShort}): ` +
+        `${grouped(handed.lines)} lines (${grouped(handed.bytes)} bytes) of the CLI's output were never traced, ` +
         `so nothing of this session was sent to ${url}.`
       );
     }
