@@ -11,6 +11,7 @@ import { say, useTool, type ScriptStep } from "../test/messagesApi";
 
 const PACKAGE = path.resolve(__dirname, "..");
 const TSX = require.resolve("tsx/cli");
+const NODE_PASS_THROUGH = path.join(__dirname, "nodePassThrough.cjs");
 
 export interface SessionBenchOptions {
   /** The bundle under test. */
@@ -137,13 +138,16 @@ export async function realSessionCosts(o: SessionBenchOptions): Promise<void> {
       { label: "3-call session with tool use", script: threeCalls(dirs.workspace), calls: 3 },
       { label: "scripted 200-call session", script: manyCalls(dirs.workspace, 200), calls: 200 },
     ];
-    const results: Array<{ label: string; direct: Arm; wrapped: Arm }> = [];
+    const results: Array<{ label: string; direct: Arm; wrapped: Arm; piped: Arm }> = [];
     for (const session of sessions) {
       const args = ["-p", "Look at the notes.", "--output-format", "stream-json", "--verbose", "--model", "claude-sonnet-4-5", ...ALLOWED_TOOLS];
       const env = { ...cliEnvironment(api.url, dirs.home) };
       const direct: Arm = { wall: [], cpu: [], own: [], lines: [] };
       const wrapped: Arm = { wall: [], cpu: [], own: [], lines: [] };
+      // A bare Node.js pipe in the middle: what any process forwarding the CLI's lines pays here.
+      const piped: Arm = { wall: [], cpu: [], own: [], lines: [] };
       const timings = path.join(o.tmp, `timings-${session.calls}.jsonl`);
+      const pipedCliCpu = path.join(o.tmp, `pass-through-cli-cpu-${session.calls}`);
       // One run of each, not counted: the CLI's first start reads its 400 MB binary from disk.
       for (let round = -1; round < o.rounds; round++) {
         await api.script(session.script);
@@ -155,7 +159,12 @@ export async function realSessionCosts(o: SessionBenchOptions): Promise<void> {
           { ...env, ...o.keys, LANGFUSE_BASE_URL: o.langfuseUrl, AGENTIC_SESSION_NAME: `bench-${session.calls}-${round}`, CLAUDE_LANGFUSE_TIMINGS_FILE: timings },
           dirs.workspace,
         );
-        if (d.code !== 0 || w.code !== 0 || w.stderr !== "") throw new Error(`a ${session.label} run failed: direct exit ${d.code}, wrapped exit ${w.code}: ${(d.stderr + w.stderr).slice(0, 500)}`);
+        await api.script(session.script);
+        fs.rmSync(pipedCliCpu, { force: true });
+        const p = await runTree([process.execPath, NODE_PASS_THROUGH, cli.path, ...args], { ...env, PASS_THROUGH_CHILD_CPU_FILE: pipedCliCpu }, dirs.workspace);
+        if (d.code !== 0 || w.code !== 0 || p.code !== 0 || w.stderr !== "") {
+          throw new Error(`a ${session.label} run failed: direct exit ${d.code}, wrapped exit ${w.code}, piped exit ${p.code}: ${(d.stderr + w.stderr + p.stderr).slice(0, 500)}`);
+        }
         if (round < 0) continue;
         const t = JSON.parse(fs.readFileSync(timings, "utf8").trim()) as { cliCpuMs?: number };
         const lines = (s: string) => s.split("\n").filter((l) => l.trim()).length;
@@ -166,16 +175,22 @@ export async function realSessionCosts(o: SessionBenchOptions): Promise<void> {
         wrapped.cpu.push(w.cpuMs);
         wrapped.own.push(t.cliCpuMs === undefined ? NaN : w.cpuMs - t.cliCpuMs);
         wrapped.lines.push(lines(w.stdout));
+        piped.wall.push(p.wallMs);
+        piped.cpu.push(p.cpuMs);
+        piped.own.push(p.cpuMs - Number(fs.readFileSync(pipedCliCpu, "utf8")));
+        piped.lines.push(lines(p.stdout));
       }
-      results.push({ label: session.label, direct, wrapped });
+      results.push({ label: session.label, direct, wrapped, piped });
     }
     const { fmt, report } = o;
     console.log(`  Node.js floors here: a fresh node reaches its first line in ${fmt(floors.firstLineWallMs, 0)} ms (${fmt(floors.nodeCpuMs, 0)} ms CPU); an empty Worker thread adds ${fmt(floors.workerCpuMs, 0)} ms CPU (medians of ${o.rounds})`);
     let fixedCpu = NaN;
+    let fixedPipeCpu = NaN;
     let fixedLines = NaN;
-    for (const { label, direct, wrapped } of results) {
+    for (const { label, direct, wrapped, piped } of results) {
       const addedWall = median(wrapped.wall.map((w, i) => w - direct.wall[i]!));
       const own = median(wrapped.own);
+      const pipeOwn = median(piped.own);
       const treeDiff = median(wrapped.cpu) - median(direct.cpu);
       const lines = median(direct.lines);
       console.log(`  ${label}: ${fmt(lines, 0)} stream-json lines; CLI alone ${fmt(median(direct.wall), 0)} ms wall, ${fmt(median(direct.cpu), 0)} ms CPU; through the wrapper x${fmt(median(wrapped.wall) / median(direct.wall), 2)} wall, x${fmt(median(wrapped.cpu) / median(direct.cpu), 2)} CPU (medians of ${o.rounds} alternating rounds)`);
@@ -183,13 +198,18 @@ export async function realSessionCosts(o: SessionBenchOptions): Promise<void> {
         report(`  added wall, ${label}`, `${fmt(addedWall, 0)} ms`, "<= 80 ms", addedWall <= 80);
         report(`  added CPU (the wrapper's own), ${label}`, `${fmt(own, 0)} ms`, "<= 150 ms", own <= 150);
         fixedCpu = own;
+        fixedPipeCpu = pipeOwn;
         fixedLines = lines;
       } else {
         const perMessage = ((own - fixedCpu) * 1000) / (lines - fixedLines);
         report(`  added wall, ${label}`, `${fmt(addedWall, 0)} ms`, "(for information)", undefined);
         report(`  added CPU (the wrapper's own), ${label}`, `${fmt(own, 0)} ms`, "(for information)", undefined);
         report(`  added CPU per message above the fixed cost, ${label}`, `${fmt(perMessage)} us`, "<= 50 us", perMessage <= 50);
+        // The CLI writes these lines one at a time, each a wake-up of whatever reads them.
+        const pipePerMessage = ((pipeOwn - fixedPipeCpu) * 1000) / (lines - fixedLines);
+        report(`    floor: a bare Node.js pipe in the middle, CPU per message above its fixed cost`, `${fmt(pipePerMessage)} us`, "(floor, for information)", undefined);
       }
+      console.log(`    a bare Node.js pipe in the middle (no tracing): its own CPU ${fmt(pipeOwn, 0)} ms, the CLI's excluded`);
       console.log(`    the wrapper's CPU counted two ways: the tree's minus the CLI's in the same run ${fmt(own, 0)} ms; the median tree through the wrapper minus the median CLI alone ${fmt(treeDiff, 0)} ms (each /proc figure in 10 ms ticks)`);
     }
   } finally {
