@@ -11,7 +11,8 @@ import { say, useTool, type ScriptStep } from "../test/messagesApi";
 
 const PACKAGE = path.resolve(__dirname, "..");
 const TSX = require.resolve("tsx/cli");
-const NODE_PASS_THROUGH = path.join(__dirname, "nodePassThrough.cjs");
+/** The least a Node.js wrapper can do (a pipe, no tracing): the floor printed beside the wrapper's figures. */
+export const NODE_PASS_THROUGH = path.join(__dirname, "nodePassThrough.cjs");
 
 export interface SessionBenchOptions {
   /** The bundle under test. */

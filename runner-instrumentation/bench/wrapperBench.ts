@@ -10,12 +10,11 @@ import * as path from "node:path";
 import { closedPort, OtlpReceiver } from "../test/otlpReceiver";
 import { recording } from "../test/recordingsPath";
 import { peerComparison } from "./peers";
-import { realSessionCosts } from "./realSession";
+import { NODE_PASS_THROUGH, realSessionCosts } from "./realSession";
 
 const PACKAGE = path.resolve(__dirname, "..");
 const STANDIN = path.join(PACKAGE, "test/fixtures/claude-standin.js");
 const PEAK_RSS = path.join(__dirname, "reportPeakRss.cjs");
-const NODE_PASS_THROUGH = path.join(__dirname, "nodePassThrough.cjs");
 // Messages unmasked: the figures are for the heaviest export, with every input and output (the
 // runner's default masks them), and stay comparable with earlier runs.
 const KEYS = { LANGFUSE_PUBLIC_KEY: "pk-lf-bench", LANGFUSE_SECRET_KEY: "sk-lf-bench", LANGFUSE_MASK_MESSAGES: "false" };
