@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Writable } from "node:stream";
@@ -9,6 +9,7 @@ import { parseCommandLine, UsageError } from "../infra/render/commandLine";
 import { runPlan } from "../infra/render/planCommand";
 import { writePlan } from "../infra/render/planWriter";
 import { REPO_ROOT } from "../infra/render/stackConfig";
+import { filesUnder, projectDir } from "./planRuns";
 
 const execFileAsync = promisify(execFile);
 const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
@@ -34,13 +35,7 @@ const VALID = `config:
     postgresPassword: ${PASSWORD}
 `;
 
-/** A project directory with this repository's Pulumi.yaml and the given stack files. */
-function project(stackFiles: Record<string, string>): string {
-  const root = mkdtempSync(path.join(tmpdir(), "plan-cli-"));
-  cpSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-  for (const [stack, text] of Object.entries(stackFiles)) writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), text);
-  return root;
-}
+const project = (stackFiles: Record<string, string>): string => projectDir(stackFiles, "plan-cli-");
 
 /** An earlier plan left in place, as a user who fixes and re-plans would have. */
 function stalePlan(root: string, stack: string): void {
@@ -62,9 +57,6 @@ async function plan(...argv: string[]): Promise<{ code: number; stdout: string; 
   const code = await runPlan(argv, { stdout, stderr });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
-
-const filesUnder = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? filesUnder(path.join(dir, f)) : [path.join(dir, f)])) : [];
 
 /** Neither planted secret in what was printed or in any file the plan wrote. */
 function expectNoPlantedSecret(printed: { stdout: string; stderr: string }, root: string): void {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -26,6 +26,7 @@ import { secretsAreSecret } from "../infra/policies/secretsAreSecret";
 import { type Rendering, renderStack } from "../infra/render/mockHarness";
 import { writePlan } from "../infra/render/planWriter";
 import { REPO_ROOT, listStacks, loadStackConfig } from "../infra/render/stackConfig";
+import { filesUnder } from "./planRuns";
 
 const run = promisify(execFile);
 const ctx = referenceContext();
@@ -535,9 +536,6 @@ describe("policies catch what they guard against", () => {
 });
 
 describe("npm run plan", () => {
-  const filesUnder = (dir: string): string[] =>
-    readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? filesUnder(path.join(dir, f)) : [path.join(dir, f)]));
-
   it("writes resources, manifests and an empty policy report, and none of the generated values", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "plan-"));
     cpSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));

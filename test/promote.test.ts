@@ -11,6 +11,7 @@ import { checkPlan } from "../infra/render/planCheck";
 import { runPromote } from "../infra/render/promoteCommand";
 import { checkChartLine, planPromotion, promotedText, PromotionRefused, readPins } from "../infra/render/promotion";
 import { REPO_ROOT } from "../infra/render/stackConfig";
+import { filesUnder, projectDir } from "./planRuns";
 import { readStackFile, StackFileError } from "../infra/render/stackFile";
 
 const execFileAsync = promisify(execFile);
@@ -48,9 +49,7 @@ const git = (root: string, ...args: string[]) =>
 
 /** A git repository holding this project's Pulumi.yaml and the given stack files, all committed. */
 function repository(stackFiles: Record<string, string>): string {
-  const root = mkdtempSync(path.join(tmpdir(), "promote-"));
-  cpSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-  for (const [stack, text] of Object.entries(stackFiles)) writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), text);
+  const root = projectDir(stackFiles, "promote-");
   git(root, "init", "-q");
   git(root, "add", ".");
   git(root, "commit", "-q", "-m", "stacks");
@@ -64,9 +63,6 @@ function earlierPlans(root: string, ...stacks: string[]): void {
     writeFileSync(path.join(root, "plan", stack, "policy-report.json"), `[] # ${stack}\n`);
   }
 }
-
-const filesUnder = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? filesUnder(path.join(dir, f)) : [path.join(dir, f)])) : [];
 
 /** Every file of a project directory (git's own aside) with its bytes: to show that nothing changed. */
 const snapshot = (root: string) =>
